@@ -17,7 +17,10 @@ const groups: CommandGroups = {
 };
 
 // Each area registers its own commands; one line per module keeps this file a table of contents.
-const registrars: Array<Promise<{ register(groups: CommandGroups): void }>> = [];
+const registrars: Array<Promise<{ register(groups: CommandGroups): void }>> = [
+  import('./commands/service.js'),
+  import('./commands/dna-store.js'),
+];
 
 for (const module of await Promise.all(registrars)) module.register(groups);
 

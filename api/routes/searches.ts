@@ -1,0 +1,127 @@
+import { Type } from 'typebox';
+
+import { parseProfile } from '../../engine/dna/profile.js';
+import type { ServiceContext } from '../../service/context.js';
+import { putBlob } from '../../store/samples.js';
+import { actorOf } from '../auth.js';
+import { waitForJob } from '../job-view.js';
+import { CategorySchema, DnaProfileSchema, JobAcceptedSchema, jobLinks, problemResponses, WaitQuerySchema } from '../schemas.js';
+import { auditRequest, type IdmApp, jobActor } from '../types.js';
+
+const DnaSearchSchema = Type.Object(
+  {
+    modality: Type.Literal('dna'),
+    profile: DnaProfileSchema,
+    stringency: Type.Optional(
+      Type.Union([Type.Literal('high'), Type.Literal('moderate'), Type.Literal('low')], { default: 'high' }),
+    ),
+    minSharedLoci: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })),
+    maxMismatches: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    categories: Type.Optional(Type.Array(CategorySchema, { maxItems: 7 })),
+    agencies: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 })),
+  },
+  { additionalProperties: false },
+);
+
+const ImportSchema = Type.Object(
+  {
+    category: CategorySchema,
+    profiles: Type.Array(DnaProfileSchema, { minItems: 1, maxItems: 1_000_000 }),
+  },
+  { additionalProperties: false },
+);
+
+export function registerSearchRoutes(app: IdmApp, ctx: ServiceContext) {
+  app.post(
+    '/v1/searches',
+    {
+      config: { scope: 'search' },
+      schema: {
+        tags: ['searches'],
+        summary: 'Search a gallery; answers 202 with a job id, or the result with ?wait=<seconds>',
+        querystring: WaitQuerySchema,
+        body: DnaSearchSchema,
+        response: { 200: Type.Unknown(), 202: JobAcceptedSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      actorOf(request);
+      const body = request.body;
+      // Validate the probe here so a bad allele is a 400 now, not a failed job later.
+      const profile = parseProfile(body.profile);
+      const jobId = ctx.newJobId('search');
+      await ctx.enqueue(
+        'search',
+        {
+          actor: jobActor(request),
+          request: {
+            modality: 'dna',
+            profile,
+            stringency: body.stringency ?? 'high',
+            minSharedLoci: body.minSharedLoci,
+            maxMismatches: body.maxMismatches,
+            limit: body.limit,
+            categories: body.categories,
+            agencies: body.agencies,
+          },
+        },
+        { attempts: 2 },
+        jobId,
+      );
+      await ctx.db.transaction((tx) =>
+        auditRequest(tx, request, {
+          action: 'search.request',
+          resourceType: 'job',
+          resourceId: jobId,
+          outcome: 'queued',
+          details: { modality: 'dna', stringency: body.stringency ?? 'high', loci: Object.keys(profile.loci).length },
+        }),
+      );
+      const job = await ctx.queues.search.getJob(jobId);
+      const finished = job ? await waitForJob(ctx, job, request.query.wait ?? 0) : null;
+      if (finished) return reply.code(200).send({ jobId, state: finished.state, result: finished.result });
+      return reply.code(202).send({ jobId, state: 'waiting', links: jobLinks(jobId) });
+    },
+  );
+
+  app.post(
+    '/v1/dna/imports',
+    {
+      config: { scope: 'enrol' },
+      bodyLimit: ctx.config.maxBodyBytes,
+      schema: {
+        tags: ['dna'],
+        summary: 'Bulk-enrol DNA profiles as one job with progress (all records validated before any is written)',
+        querystring: WaitQuerySchema,
+        body: ImportSchema,
+        response: { 200: Type.Unknown(), 202: JobAcceptedSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      actorOf(request);
+      const body = request.body;
+      const contentSha256 = await putBlob(ctx.db, new TextEncoder().encode(JSON.stringify(body.profiles)));
+      const jobId = ctx.newJobId('import');
+      await ctx.db.transaction((tx) =>
+        auditRequest(tx, request, {
+          action: 'import.request',
+          resourceType: 'job',
+          resourceId: jobId,
+          outcome: 'queued',
+          details: { modality: 'dna', records: body.profiles.length, sha256: contentSha256 },
+        }),
+      );
+      await ctx.enqueue(
+        'import',
+        { actor: jobActor(request), modality: 'dna', contentSha256, category: body.category },
+        { attempts: 5 },
+        jobId,
+      );
+      const job = await ctx.queues.import.getJob(jobId);
+      const finished = job ? await waitForJob(ctx, job, request.query.wait ?? 0) : null;
+      if (finished) return reply.code(200).send({ jobId, state: finished.state, result: finished.result });
+      return reply.code(202).send({ jobId, state: 'waiting', links: jobLinks(jobId) });
+    },
+  );
+}

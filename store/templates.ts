@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+
+import type { Queryable } from './database.js';
+import type { Modality } from './samples.js';
+import type { Restriction, SubjectCategory } from './subjects.js';
+
+export interface TemplateChange {
+  id: string;
+  seq: number;
+  subjectId: string;
+  sampleId: string;
+  agencyId: string;
+  category: SubjectCategory;
+  restriction: Restriction;
+  modality: Modality;
+  extractorVersion: string;
+  /** null for a deleted template (a tombstone). */
+  data: Uint8Array | null;
+}
+
+export interface NewTemplate {
+  subjectId: string;
+  sampleId: string;
+  agencyId: string;
+  category: SubjectCategory;
+  restriction: Restriction;
+  modality: Modality;
+  extractorVersion: string;
+  data: Uint8Array;
+}
+
+/** Idempotent per (sample, extractor version): a retried enrolment job inserts nothing new. */
+export async function upsertTemplate(db: Queryable, template: NewTemplate): Promise<{ id: string; created: boolean }> {
+  const inserted = await db.query<{ id: string }>(
+    `INSERT INTO templates (id, subject_id, sample_id, agency_id, category, restriction, modality, extractor_version, data)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (sample_id, extractor_version) DO NOTHING RETURNING id`,
+    [
+      randomUUID(),
+      template.subjectId,
+      template.sampleId,
+      template.agencyId,
+      template.category,
+      template.restriction,
+      template.modality,
+      template.extractorVersion,
+      template.data,
+    ],
+  );
+  if (inserted.length) return { id: inserted[0].id, created: true };
+  const [existing] = await db.query<{ id: string }>(
+    'SELECT id FROM templates WHERE sample_id = $1 AND extractor_version = $2',
+    [template.sampleId, template.extractorVersion],
+  );
+  return { id: existing.id, created: false };
+}
+
+interface TemplateRow {
+  id: string;
+  seq: number;
+  subject_id: string;
+  sample_id: string;
+  agency_id: string;
+  category: SubjectCategory;
+  restriction: Restriction;
+  modality: Modality;
+  extractor_version: string;
+  data: Uint8Array | null;
+}
+
+/** Every template change (insert or tombstone) of a modality after `afterSeq`, oldest first. */
+export async function templateChangesSince(
+  db: Queryable,
+  modality: Modality,
+  afterSeq: number,
+  limit = 50_000,
+): Promise<TemplateChange[]> {
+  const rows = await db.query<TemplateRow>(
+    'SELECT * FROM templates WHERE modality = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+    [modality, afterSeq, limit],
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    seq: Number(row.seq),
+    subjectId: row.subject_id,
+    sampleId: row.sample_id,
+    agencyId: row.agency_id,
+    category: row.category,
+    restriction: row.restriction,
+    modality: row.modality,
+    extractorVersion: row.extractor_version,
+    data: row.data ? new Uint8Array(row.data) : null,
+  }));
+}
+
+export async function countTemplates(db: Queryable, subjectId: string): Promise<number> {
+  const [row] = await db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM templates WHERE subject_id = $1 AND deleted_at IS NULL',
+    [subjectId],
+  );
+  return row.n;
+}

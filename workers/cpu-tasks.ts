@@ -1,0 +1,46 @@
+/**
+ * The pool thread's entry point: one function per task name. Everything here is pure engine work on
+ * plain data; the thread never touches Redis or the store.
+ */
+import { parseProfile, type StrProfile } from '../engine/dna/profile.js';
+import { type DnaCandidate, type DnaSearchOptions, ProfileDatabase } from '../engine/dna/search.js';
+import { openSharedJson, type SharedGallery } from './shared-gallery.js';
+
+export interface DnaTemplateTask {
+  name: 'dna.template';
+  document: unknown;
+}
+
+export interface DnaSearchTask {
+  name: 'dna.search';
+  gallery: SharedGallery;
+  probe: StrProfile;
+  options: DnaSearchOptions;
+}
+
+export type CpuTask = DnaTemplateTask | DnaSearchTask;
+
+interface CpuResults {
+  'dna.template': StrProfile;
+  'dna.search': DnaCandidate[];
+}
+
+export type CpuTaskResult<T extends CpuTask> = CpuResults[T['name']];
+
+/** A DNA gallery as shared with the threads: [templateId, profile] pairs. */
+export type DnaGalleryEntries = Array<[string, StrProfile]>;
+
+function buildProfileDatabase(value: unknown): ProfileDatabase {
+  const database = new ProfileDatabase();
+  for (const [id, profile] of value as DnaGalleryEntries) database.add(id, profile);
+  return database;
+}
+
+export default function runCpuTask(task: CpuTask): CpuResults[CpuTask['name']] {
+  switch (task.name) {
+    case 'dna.template':
+      return parseProfile(task.document);
+    case 'dna.search':
+      return openSharedJson(task.gallery, buildProfileDatabase).search(task.probe, task.options);
+  }
+}

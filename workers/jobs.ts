@@ -1,0 +1,59 @@
+import type { Modality } from '../store/samples.js';
+import type { SubjectCategory } from '../store/subjects.js';
+
+/**
+ * The job kinds and their payloads: the contract between the API (which queues) and the workers
+ * (which run). One BullMQ queue per kind, so that a slow import never delays a search.
+ */
+export const JOB_KINDS = ['enrol', 'search', 'import'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+/** Who asked: carried into the job so that the worker's audit rows and filters act for the caller. */
+export interface JobActor {
+  agencyId: string;
+  keyId: string | null;
+  requestId?: string;
+}
+
+export interface EnrolJob {
+  actor: JobActor;
+  sampleId: string;
+}
+
+export interface DnaSearchRequest {
+  modality: 'dna';
+  profile: { loci: Record<string, string[]> };
+  stringency: 'high' | 'moderate' | 'low';
+  minSharedLoci?: number;
+  maxMismatches?: number;
+  limit?: number;
+  categories?: SubjectCategory[];
+  agencies?: string[];
+}
+
+export type SearchRequest = DnaSearchRequest;
+
+export interface SearchJob {
+  actor: JobActor;
+  request: SearchRequest;
+}
+
+export interface ImportJob {
+  actor: JobActor;
+  modality: Modality;
+  /** SHA-256 of the stored import document (the blob holds the records). */
+  contentSha256: string;
+  category: SubjectCategory;
+}
+
+export interface JobPayloads {
+  enrol: EnrolJob;
+  search: SearchJob;
+  import: ImportJob;
+}
+
+/** Job ids carry their kind, so `GET /v1/jobs/:id` knows which queue to ask. */
+export function jobKindOf(jobId: string): JobKind | null {
+  const kind = jobId.split('-', 1)[0];
+  return (JOB_KINDS as readonly string[]).includes(kind) ? (kind as JobKind) : null;
+}

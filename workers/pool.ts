@@ -1,0 +1,35 @@
+import { Piscina } from 'piscina';
+
+import type { CpuTask, CpuTaskResult } from './cpu-tasks.js';
+
+/**
+ * The CPU pool: every matcher, extractor and parser runs here, off the event loop of the API and of the
+ * BullMQ worker. One thread per core; the pool, not the libraries inside it, owns the cores.
+ */
+export class CpuPool {
+  readonly #piscina: Piscina;
+
+  constructor(threads: number) {
+    const entry = new URL(`./cpu-tasks${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+    this.#piscina = new Piscina({
+      filename: entry.href,
+      minThreads: Math.max(1, Math.min(threads, 2)),
+      maxThreads: Math.max(1, threads),
+      // Sources run through tsx; worker threads need the same loader.
+      execArgv: entry.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [],
+      env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' },
+    });
+  }
+
+  run<T extends CpuTask>(task: T): Promise<CpuTaskResult<T>> {
+    return this.#piscina.run(task) as Promise<CpuTaskResult<T>>;
+  }
+
+  get threads(): number {
+    return this.#piscina.threads.length;
+  }
+
+  async close(): Promise<void> {
+    await this.#piscina.close();
+  }
+}

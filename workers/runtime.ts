@@ -1,0 +1,32 @@
+import type { Job } from 'bullmq';
+
+import type { Database } from '../store/database.js';
+import { DnaGallery } from './dna-gallery.js';
+import { CpuPool } from './pool.js';
+
+/** What a job handler may use: the store, the CPU pool and this process's galleries. */
+export interface WorkerRuntime {
+  db: Database;
+  pool: CpuPool;
+  dna: DnaGallery;
+  /** Written into audit rows as the source: 'worker', or 'cli' when the CLI runs a handler itself. */
+  source: string;
+}
+
+/** The part of a BullMQ job a handler uses, so the CLI can run the same handler without a queue. */
+export type JobLike<T> = Pick<Job<T>, 'id' | 'data' | 'updateProgress'>;
+
+export function createWorkerRuntime(db: Database, threads: number, source = 'worker'): WorkerRuntime {
+  return { db, pool: new CpuPool(threads), dna: new DnaGallery(), source };
+}
+
+/** Runs a handler outside BullMQ (the CLI on the embedded store), reporting progress to a callback. */
+export function localJob<T>(id: string, data: T, onProgress: (progress: number) => void = () => {}): JobLike<T> {
+  return {
+    id,
+    data,
+    async updateProgress(progress) {
+      if (typeof progress === 'number') onProgress(progress);
+    },
+  };
+}
