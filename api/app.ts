@@ -43,6 +43,8 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('actor', null);
+  // Bodies are JSON or multipart; a text/plain body is an unsupported media type, not a string.
+  app.removeContentTypeParser('text/plain');
   app.addSchema(ProblemSchema);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

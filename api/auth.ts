@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { IdmError } from '../engine/errors.js';
+import { problemOf, sendProblem } from './problem.js';
 import { type ApiKeyIdentity, findApiKey, type Scope } from '../store/api-keys.js';
 import { appendAudit } from '../store/audit.js';
 import type { Database } from '../store/database.js';
@@ -18,9 +19,24 @@ declare module 'fastify' {
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 
-/** Checks the bearer key against the store and the route's scope; denials are audited. */
+/**
+ * Checks the bearer key against the store and the route's scope; denials are audited. It answers the
+ * problem itself rather than throwing, because plugins with their own error handler (the queue
+ * dashboard) would otherwise turn a denial into a 500.
+ */
 export function authHook(db: Database) {
-  return async (request: FastifyRequest, _reply: FastifyReply) => {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    try {
+      await authenticate(db, request);
+    } catch (error) {
+      if (!(error instanceof IdmError)) throw error;
+      return sendProblem(request, reply, problemOf(error.code, error.message));
+    }
+  };
+}
+
+async function authenticate(db: Database, request: FastifyRequest) {
+  {
     request.actor = null;
     const required = request.routeOptions.config?.scope;
     if (!required) return;
