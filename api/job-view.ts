@@ -40,8 +40,13 @@ export async function findJob(ctx: ServiceContext, id: string, actor: ApiKeyIden
   return job;
 }
 
-export async function viewJob(job: Job): Promise<JobView> {
-  const state = await job.getState();
+export async function viewJob(ctx: ServiceContext, loaded: Job): Promise<JobView> {
+  const state = await loaded.getState();
+  const kind = jobKindOf(String(loaded.id));
+  // The job may have finished between loading it and asking its state: reload it so that the result
+  // or the error is there whenever the state says finished.
+  const finished = state === 'completed' || state === 'failed';
+  const job = (finished && kind ? await ctx.queues[kind].getJob(String(loaded.id)) : loaded) ?? loaded;
   return {
     id: String(job.id),
     kind: job.name,
@@ -70,7 +75,7 @@ export async function waitForJob(ctx: ServiceContext, job: Job, seconds: number)
   }
   const fresh = await ctx.queues[kind].getJob(String(job.id));
   if (!fresh) return null;
-  const view = await viewJob(fresh);
+  const view = await viewJob(ctx, fresh);
   if (view.state === 'failed' && view.error) {
     const code = (view.error.code in problemCatalogue ? view.error.code : 'IDM_JOB_FAILED') as ProblemCode;
     throw new IdmError(code, view.error.message, { jobId: view.id, ...(view.error.details as object) });

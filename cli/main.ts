@@ -18,8 +18,16 @@ const groups: CommandGroups = {
 
 // Each area registers its own commands; one line per module keeps this file a table of contents.
 const registrars: Array<Promise<{ register(groups: CommandGroups): void }>> = [
+  import('./commands/fp-extract.js'),
+  import('./commands/fp-formats.js'),
+  import('./commands/fp-match.js'),
   import('./commands/service.js'),
   import('./commands/dna-store.js'),
+  import('./commands/demo.js'),
+  import('./commands/dna-stats.js'),
+  import('./commands/dvi.js'),
+  import('./commands/bench-index.js'),
+  import('./commands/face.js'),
 ];
 
 for (const module of await Promise.all(registrars)) module.register(groups);

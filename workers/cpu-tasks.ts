@@ -2,6 +2,7 @@
  * The pool thread's entry point: one function per task name. Everything here is pure engine work on
  * plain data; the thread never touches Redis or the store.
  */
+import { shippedFrequencyTable } from '../engine/dna/frequencies.js';
 import { parseProfile, type StrProfile } from '../engine/dna/profile.js';
 import { type DnaCandidate, type DnaSearchOptions, ProfileDatabase } from '../engine/dna/search.js';
 import { openSharedJson, type SharedGallery } from './shared-gallery.js';
@@ -15,7 +16,8 @@ export interface DnaSearchTask {
   name: 'dna.search';
   gallery: SharedGallery;
   probe: StrProfile;
-  options: DnaSearchOptions;
+  options: Omit<DnaSearchOptions, 'frequencies'>;
+  frequencies: { database: string; population?: string };
 }
 
 export type CpuTask = DnaTemplateTask | DnaSearchTask;
@@ -41,6 +43,9 @@ export default function runCpuTask(task: CpuTask): CpuResults[CpuTask['name']] {
     case 'dna.template':
       return parseProfile(task.document);
     case 'dna.search':
-      return openSharedJson(task.gallery, buildProfileDatabase).search(task.probe, task.options);
+      return openSharedJson(task.gallery, buildProfileDatabase).search(task.probe, {
+        ...task.options,
+        frequencies: shippedFrequencyTable(task.frequencies.database, task.frequencies.population),
+      });
   }
 }

@@ -29,7 +29,12 @@ export interface DnaSearchRequest {
   limit?: number;
   categories?: SubjectCategory[];
   agencies?: string[];
+  /** Shipped allele-frequency database for the likelihood ratios. */
+  frequencies: { database: string; population?: string };
+  theta?: number;
 }
+
+export const DEFAULT_FREQUENCIES = { database: 'fbi-expanded', population: 'Caucasian' } as const;
 
 export type SearchRequest = DnaSearchRequest;
 

@@ -23,7 +23,7 @@ export function registerJobRoutes(app: IdmApp, ctx: ServiceContext) {
         response: { 200: Type.Unknown(), ...problemResponses },
       },
     },
-    async (request) => viewJob(await findJob(ctx, request.params.id, actorOf(request))),
+    async (request) => viewJob(ctx, await findJob(ctx, request.params.id, actorOf(request))),
   );
 
   app.get(
@@ -56,7 +56,7 @@ export function registerJobRoutes(app: IdmApp, ctx: ServiceContext) {
       const finish = async () => {
         const fresh = await ctx.queues[kind].getJob(String(job.id));
         if (fresh) {
-          const view = await viewJob(fresh);
+          const view = await viewJob(ctx, fresh);
           send(view.state, view);
         }
         cleanup();
@@ -77,7 +77,7 @@ export function registerJobRoutes(app: IdmApp, ctx: ServiceContext) {
       events.on('failed', onDone);
       request.raw.on('close', cleanup);
       // The job may have moved on before we subscribed: report where it stands now.
-      const view = await viewJob(job);
+      const view = await viewJob(ctx, job);
       send('state', view);
       if (view.state === 'completed' || view.state === 'failed') await finish();
     },

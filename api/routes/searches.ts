@@ -1,8 +1,10 @@
 import { Type } from 'typebox';
 
+import { shippedFrequencyTable } from '../../engine/dna/frequencies.js';
 import { parseProfile } from '../../engine/dna/profile.js';
 import type { ServiceContext } from '../../service/context.js';
 import { putBlob } from '../../store/samples.js';
+import { DEFAULT_FREQUENCIES } from '../../workers/jobs.js';
 import { actorOf } from '../auth.js';
 import { waitForJob } from '../job-view.js';
 import { CategorySchema, DnaProfileSchema, JobAcceptedSchema, jobLinks, problemResponses, WaitQuerySchema } from '../schemas.js';
@@ -20,6 +22,13 @@ const DnaSearchSchema = Type.Object(
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     categories: Type.Optional(Type.Array(CategorySchema, { maxItems: 7 })),
     agencies: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 })),
+    frequencies: Type.Optional(
+      Type.Object(
+        { database: Type.String({ maxLength: 64 }), population: Type.Optional(Type.String({ maxLength: 64 })) },
+        { description: 'shipped allele-frequency database for the likelihood ratios (default fbi-expanded/Caucasian)' },
+      ),
+    ),
+    theta: Type.Optional(Type.Number({ minimum: 0, maximum: 0.5, description: 'NRC II 4.10 theta (default 0.01)' })),
   },
   { additionalProperties: false },
 );
@@ -50,6 +59,8 @@ export function registerSearchRoutes(app: IdmApp, ctx: ServiceContext) {
       const body = request.body;
       // Validate the probe here so a bad allele is a 400 now, not a failed job later.
       const profile = parseProfile(body.profile);
+      const frequencies = body.frequencies ?? DEFAULT_FREQUENCIES;
+      shippedFrequencyTable(frequencies.database, frequencies.population);
       const jobId = ctx.newJobId('search');
       await ctx.enqueue(
         'search',
@@ -64,6 +75,8 @@ export function registerSearchRoutes(app: IdmApp, ctx: ServiceContext) {
             limit: body.limit,
             categories: body.categories,
             agencies: body.agencies,
+            frequencies,
+            theta: body.theta,
           },
         },
         { attempts: 2 },

@@ -13,6 +13,7 @@ import { insertSample } from '../../store/samples.js';
 import { insertSubject, SUBJECT_CATEGORIES, type SubjectCategory } from '../../store/subjects.js';
 import { runEnrolJob } from '../../workers/handlers/enrol.js';
 import { runSearchJob, type SearchResult } from '../../workers/handlers/search.js';
+import { DEFAULT_FREQUENCIES } from '../../workers/jobs.js';
 import { createWorkerRuntime, localJob, type WorkerRuntime } from '../../workers/runtime.js';
 import type { CommandGroups } from '../groups.js';
 import { action, emit } from '../output.js';
@@ -125,6 +126,8 @@ export function register({ dna }: CommandGroups) {
     .option('--max-mismatches <n>', 'mismatching loci tolerated', (v) => Number.parseInt(v, 10))
     .option('--limit <n>', 'candidates to return', (v) => Number.parseInt(v, 10), 50)
     .option('--agency <id>', 'searching agency', 'local')
+    .option('--freq <name>', 'shipped allele-frequency database for the LRs', DEFAULT_FREQUENCIES.database)
+    .option('--population <name>', 'population in that database', DEFAULT_FREQUENCIES.population)
     .option('--json', 'print JSON')
     .action(
       action(
@@ -136,6 +139,8 @@ export function register({ dna }: CommandGroups) {
             maxMismatches?: number;
             limit: number;
             agency: string;
+            freq: string;
+            population: string;
             json?: boolean;
           },
         ) => {
@@ -154,6 +159,7 @@ export function register({ dna }: CommandGroups) {
                   minSharedLoci: options.minSharedLoci,
                   maxMismatches: options.maxMismatches,
                   limit: options.limit,
+                  frequencies: { database: options.freq, population: options.population },
                 },
               }),
               runtime,

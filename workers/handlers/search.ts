@@ -19,6 +19,7 @@ export interface DnaCandidateView {
 export interface SearchResult {
   modality: 'dna';
   gallerySize: number;
+  frequencies: { database: string; population?: string };
   candidates: DnaCandidateView[];
   elapsedMs: number;
 }
@@ -42,7 +43,9 @@ export async function runSearchJob(job: JobLike<SearchJob>, runtime: WorkerRunti
       minSharedLoci: request.minSharedLoci,
       maxMismatches: request.maxMismatches,
       limit: limit * ENGINE_LIMIT_FACTOR,
+      theta: request.theta,
     },
+    frequencies: request.frequencies,
   });
   const categories = request.categories ? new Set(request.categories) : null;
   const agencies = request.agencies ? new Set(request.agencies) : null;
@@ -70,6 +73,7 @@ export async function runSearchJob(job: JobLike<SearchJob>, runtime: WorkerRunti
   const result: SearchResult = {
     modality: 'dna',
     gallerySize: runtime.dna.size,
+    frequencies: request.frequencies,
     candidates,
     elapsedMs: Math.round(performance.now() - started),
   };
