@@ -13,6 +13,7 @@ import { authHook } from './auth.js';
 import { problemOf, sendProblem, toProblem } from './problem.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerAuditRoutes } from './routes/audit.js';
+import { registerDviRoutes } from './routes/dvi.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerMetricsRoutes } from './routes/metrics.js';
@@ -96,6 +97,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   registerSearchRoutes(app, ctx);
   registerJobRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
+  registerDviRoutes(app, ctx);
   await registerAdminRoutes(app, ctx);
   return app;
 }

@@ -2,9 +2,14 @@
  * The pool thread's entry point: one function per task name. Everything here is pure engine work on
  * plain data; the thread never touches Redis or the store.
  */
+import type { MessagePort } from 'node:worker_threads';
+
 import { shippedFrequencyTable } from '../engine/dna/frequencies.js';
 import { parseProfile, type StrProfile } from '../engine/dna/profile.js';
 import { type DnaCandidate, type DnaSearchOptions, ProfileDatabase } from '../engine/dna/search.js';
+import { parseDviCaseJson } from '../engine/dvi/caseJson.js';
+import { type DviSolution, solveDvi } from '../engine/dvi/solve.js';
+import type { DviSolveSettings } from './jobs.js';
 import { openSharedJson, type SharedGallery } from './shared-gallery.js';
 
 export interface DnaTemplateTask {
@@ -20,11 +25,22 @@ export interface DnaSearchTask {
   frequencies: { database: string; population?: string };
 }
 
-export type CpuTask = DnaTemplateTask | DnaSearchTask;
+export interface DviSolveTask {
+  name: 'dvi.solve';
+  /** The case document in our JSON case format. */
+  document: Record<string, unknown>;
+  caseId: string;
+  options: DviSolveSettings;
+  /** Receives DviProgress messages while the solver runs. */
+  progress?: MessagePort;
+}
+
+export type CpuTask = DnaTemplateTask | DnaSearchTask | DviSolveTask;
 
 interface CpuResults {
   'dna.template': StrProfile;
   'dna.search': DnaCandidate[];
+  'dvi.solve': DviSolution;
 }
 
 export type CpuTaskResult<T extends CpuTask> = CpuResults[T['name']];
@@ -47,5 +63,13 @@ export default function runCpuTask(task: CpuTask): CpuResults[CpuTask['name']] {
         ...task.options,
         frequencies: shippedFrequencyTable(task.frequencies.database, task.frequencies.population),
       });
+    case 'dvi.solve': {
+      const solution = solveDvi(parseDviCaseJson(task.document, task.caseId), {
+        ...task.options,
+        onProgress: (progress) => task.progress?.postMessage(progress),
+      });
+      task.progress?.close();
+      return solution;
+    }
   }
 }

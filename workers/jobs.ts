@@ -5,7 +5,7 @@ import type { SubjectCategory } from '../store/subjects.js';
  * The job kinds and their payloads: the contract between the API (which queues) and the workers
  * (which run). One BullMQ queue per kind, so that a slow import never delays a search.
  */
-export const JOB_KINDS = ['enrol', 'search', 'import'] as const;
+export const JOB_KINDS = ['enrol', 'search', 'import', 'dvi'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** Who asked: carried into the job so that the worker's audit rows and filters act for the caller. */
@@ -51,10 +51,25 @@ export interface ImportJob {
   category: SubjectCategory;
 }
 
+export interface DviSolveJob {
+  actor: JobActor;
+  caseId: string;
+  options: DviSolveSettings;
+}
+
+/** The solve options a caller may set (the engine's SolveOptions without callbacks). */
+export interface DviSolveSettings {
+  threshold?: number;
+  ignoreSex?: boolean;
+  limit?: number;
+  maxAssignments?: number;
+}
+
 export interface JobPayloads {
   enrol: EnrolJob;
   search: SearchJob;
   import: ImportJob;
+  dvi: DviSolveJob;
 }
 
 /** Job ids carry their kind, so `GET /v1/jobs/:id` knows which queue to ask. */

@@ -1,3 +1,5 @@
+import type { TransferListItem } from 'node:worker_threads';
+
 import { Piscina } from 'piscina';
 
 import type { CpuTask, CpuTaskResult } from './cpu-tasks.js';
@@ -21,8 +23,11 @@ export class CpuPool {
     });
   }
 
-  run<T extends CpuTask>(task: T): Promise<CpuTaskResult<T>> {
-    return this.#piscina.run(task) as Promise<CpuTaskResult<T>>;
+  /** Runs a task; ports or buffers in `transferList` move to the thread instead of being copied. */
+  run<T extends CpuTask>(task: T, transferList?: TransferListItem[]): Promise<CpuTaskResult<T>> {
+    return this.#piscina.run(task, transferList ? { transferList: transferList as never } : undefined) as Promise<
+      CpuTaskResult<T>
+    >;
   }
 
   get threads(): number {

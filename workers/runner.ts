@@ -2,6 +2,7 @@ import { type Job, UnrecoverableError, Worker } from 'bullmq';
 
 import { isIdmError } from '../engine/errors.js';
 import type { ServiceContext } from '../service/context.js';
+import { runDviSolveJob } from './handlers/dvi-solve.js';
 import { runEnrolJob } from './handlers/enrol.js';
 import { runImportJob } from './handlers/import.js';
 import { runSearchJob } from './handlers/search.js';
@@ -15,6 +16,7 @@ const handlers: Record<JobKind, Handler> = {
   enrol: runEnrolJob,
   search: runSearchJob,
   import: runImportJob,
+  dvi: runDviSolveJob,
 };
 
 /** A failure caused by the job's input will fail the same way again: do not retry it. */
