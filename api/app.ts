@@ -13,6 +13,7 @@ import { authHook } from './auth.js';
 import { problemOf, sendProblem, toProblem } from './problem.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerAuditRoutes } from './routes/audit.js';
+import { registerDnaStatisticsRoutes } from './routes/dna-statistics.js';
 import { registerDviRoutes } from './routes/dvi.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerJobRoutes } from './routes/jobs.js';
@@ -97,6 +98,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   registerSearchRoutes(app, ctx);
   registerJobRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
+  registerDnaStatisticsRoutes(app, ctx);
   registerDviRoutes(app, ctx);
   await registerAdminRoutes(app, ctx);
   return app;

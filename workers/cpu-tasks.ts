@@ -4,6 +4,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 
+import { type FamilialOptions, type FamilialRanking, familialSearch } from '../engine/dna/familial.js';
 import { shippedFrequencyTable } from '../engine/dna/frequencies.js';
 import { parseProfile, type StrProfile } from '../engine/dna/profile.js';
 import { type DnaCandidate, type DnaSearchOptions, ProfileDatabase } from '../engine/dna/search.js';
@@ -35,11 +36,20 @@ export interface DviSolveTask {
   progress?: MessagePort;
 }
 
-export type CpuTask = DnaTemplateTask | DnaSearchTask | DviSolveTask;
+export interface DnaFamilialTask {
+  name: 'dna.familial';
+  gallery: SharedGallery;
+  probe: StrProfile;
+  frequencies: { database: string; population?: string };
+  options: Omit<FamilialOptions, 'frequencies'>;
+}
+
+export type CpuTask = DnaTemplateTask | DnaSearchTask | DnaFamilialTask | DviSolveTask;
 
 interface CpuResults {
   'dna.template': StrProfile;
   'dna.search': DnaCandidate[];
+  'dna.familial': FamilialRanking[];
   'dvi.solve': DviSolution;
 }
 
@@ -60,6 +70,11 @@ export default function runCpuTask(task: CpuTask): CpuResults[CpuTask['name']] {
       return parseProfile(task.document);
     case 'dna.search':
       return openSharedJson(task.gallery, buildProfileDatabase).search(task.probe, {
+        ...task.options,
+        frequencies: shippedFrequencyTable(task.frequencies.database, task.frequencies.population),
+      });
+    case 'dna.familial':
+      return familialSearch(openSharedJson(task.gallery, buildProfileDatabase), task.probe, {
         ...task.options,
         frequencies: shippedFrequencyTable(task.frequencies.database, task.frequencies.population),
       });

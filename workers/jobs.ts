@@ -32,6 +32,12 @@ export interface DnaSearchRequest {
   /** Shipped allele-frequency database for the likelihood ratios. */
   frequencies: { database: string; population?: string };
   theta?: number;
+  /** Present for a familial search: rank the gallery by kinship index instead of matching. */
+  familial?: {
+    relationships: Array<'parent-child' | 'full-sibling'>;
+    threshold?: number;
+    topK?: number;
+  };
 }
 
 export const DEFAULT_FREQUENCIES = { database: 'fbi-expanded', population: 'Caucasian' } as const;

@@ -29,6 +29,19 @@ const DnaSearchSchema = Type.Object(
       ),
     ),
     theta: Type.Optional(Type.Number({ minimum: 0, maximum: 0.5, description: 'NRC II 4.10 theta (default 0.01)' })),
+    familial: Type.Optional(
+      Type.Object(
+        {
+          relationships: Type.Array(Type.Union([Type.Literal('parent-child'), Type.Literal('full-sibling')]), {
+            minItems: 1,
+            maxItems: 2,
+          }),
+          threshold: Type.Optional(Type.Number({ minimum: 0, description: 'minimum kinship index kept (default 1)' })),
+          topK: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'candidates per relationship (default 50)' })),
+        },
+        { additionalProperties: false, description: 'rank the gallery by kinship index instead of matching' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -77,6 +90,7 @@ export function registerSearchRoutes(app: IdmApp, ctx: ServiceContext) {
             agencies: body.agencies,
             frequencies,
             theta: body.theta,
+            familial: body.familial,
           },
         },
         { attempts: 2 },
@@ -88,7 +102,12 @@ export function registerSearchRoutes(app: IdmApp, ctx: ServiceContext) {
           resourceType: 'job',
           resourceId: jobId,
           outcome: 'queued',
-          details: { modality: 'dna', stringency: body.stringency ?? 'high', loci: Object.keys(profile.loci).length },
+          details: {
+            modality: 'dna',
+            mode: body.familial ? 'familial' : 'direct',
+            stringency: body.stringency ?? 'high',
+            loci: Object.keys(profile.loci).length,
+          },
         }),
       );
       const job = await ctx.queues.search.getJob(jobId);

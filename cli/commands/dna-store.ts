@@ -12,7 +12,7 @@ import { migrate } from '../../store/migrate.js';
 import { insertSample } from '../../store/samples.js';
 import { insertSubject, SUBJECT_CATEGORIES, type SubjectCategory } from '../../store/subjects.js';
 import { runEnrolJob } from '../../workers/handlers/enrol.js';
-import { runSearchJob, type SearchResult } from '../../workers/handlers/search.js';
+import { type FamilialSearchResult, runSearchJob, type SearchResult } from '../../workers/handlers/search.js';
 import { DEFAULT_FREQUENCIES } from '../../workers/jobs.js';
 import { createWorkerRuntime, localJob, type WorkerRuntime } from '../../workers/runtime.js';
 import type { CommandGroups } from '../groups.js';
@@ -50,7 +50,8 @@ function parseCategory(value: string): SubjectCategory {
   return value as SubjectCategory;
 }
 
-function renderSearch(result: SearchResult): string {
+function renderSearch(result: SearchResult | FamilialSearchResult): string {
+  if (!('candidates' in result)) return JSON.stringify(result, null, 2);
   if (result.candidates.length === 0) return `no candidates in a gallery of ${result.gallerySize}`;
   const lines = result.candidates.map(
     (c) =>

@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  alleleSampler,
+  createRng,
+  shippedFrequencyTable,
+  simulateChild,
+  simulateProfile,
+} from '../engine/dna/frequencies.js';
+import { randomMatchProbability } from '../engine/dna/stats.js';
+import { bearer, startTestService, type TestService } from './helpers/service.js';
+
+describe('DNA statistics and familial search through HTTP', () => {
+  let service: TestService;
+  let key: string;
+  const table = shippedFrequencyTable('fbi-expanded', 'Caucasian');
+  const sampler = alleleSampler(table);
+  const rng = createRng(99);
+  const mother = simulateProfile(sampler, rng);
+  const father = simulateProfile(sampler, rng);
+  const child = simulateChild(mother, father, sampler, rng);
+  const strangers = Array.from({ length: 60 }, () => simulateProfile(sampler, rng));
+
+  beforeAll(async () => {
+    service = await startTestService('pglite');
+    key = await service.key('lab', ['enrol', 'search']);
+  });
+  afterAll(() => service.close());
+
+  const post = (url: string, payload: Record<string, unknown>) =>
+    service.app.inject({ method: 'POST', url, headers: bearer(key), payload });
+
+  it('computes the random match probability exactly as the engine does, and audits it', async () => {
+    const response = await post('/v1/dna/rmp', { profile: mother, theta: 0.01 });
+    expect(response.statusCode).toBe(200);
+    const expected = randomMatchProbability(mother, table, 0.01);
+    expect(response.json().rmp).toBeCloseTo(expected.rmp, 30);
+    expect(response.json().lr).toBeCloseTo(1 / expected.rmp, -5);
+    const rows = await service.ctx.db.query("SELECT * FROM audit_log WHERE action = 'dna.statistics'");
+    expect(rows.length).toBeGreaterThan(0);
+  });
+
+  it('gives a large parent-child LR for a true parent and a small one for a stranger', async () => {
+    const parent = await post('/v1/dna/kinship', { a: mother, b: child, relationship: 'parent-child' });
+    const stranger = await post('/v1/dna/kinship', { a: strangers[0], b: child, relationship: 'parent-child' });
+    expect(parent.json().log10Lr).toBeGreaterThan(3);
+    expect(stranger.json().lr).toBeLessThan(parent.json().lr);
+    const withMutation = await post('/v1/dna/kinship', {
+      a: mother,
+      b: child,
+      relationship: 'parent-child',
+      mutation: { model: 'stepwise', rate: 0.002 },
+    });
+    expect(withMutation.statusCode).toBe(200);
+  });
+
+  it('rejects an unknown frequency database with a 400', async () => {
+    const response = await post('/v1/dna/rmp', { profile: mother, frequencies: { database: 'martian' } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().code).toBe('IDM_BAD_FREQUENCIES');
+  });
+
+  it('ranks the parents first in a familial search of the gallery', { timeout: 120_000 }, async () => {
+    const profiles = [mother, father, ...strangers].map((p, i) => ({ id: i === 0 ? 'MOTHER' : i === 1 ? 'FATHER' : `S${i}`, ...p }));
+    const imported = await post('/v1/dna/imports?wait=60', { category: 'offender', profiles });
+    const byExternal = new Map<string, string>(
+      imported.json().result.subjects.map((s: { externalId: string; subjectId: string }) => [s.subjectId, s.externalId]),
+    );
+    const search = await post('/v1/searches?wait=60', {
+      modality: 'dna',
+      profile: child,
+      familial: { relationships: ['parent-child', 'full-sibling'], topK: 5 },
+    });
+    expect(search.statusCode).toBe(200);
+    const [parentChild] = search.json().result.rankings;
+    expect(parentChild.relationship).toBe('parent-child');
+    const top2 = parentChild.candidates.slice(0, 2).map((c: { subjectId: string }) => byExternal.get(c.subjectId));
+    expect(top2.sort()).toEqual(['FATHER', 'MOTHER']);
+  });
+});
