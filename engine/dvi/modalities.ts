@@ -1,0 +1,95 @@
+/**
+ * AM/PM fingerprints and faces compared with the fingerprint and face engines, turned into the
+ * per-(victim, missing person) modality scores that `solveDvi` multiplies into the DNA LR.
+ *
+ * Each engine's own score-to-LR calibration is used by default (fingerprint: `scoreToLogLr` on the
+ * shipped calibration table; face: `similarityToLogLr` on the default calibration); pass
+ * `ScoreCalibration`s to `solveDvi` instead to calibrate against a lab's own genuine and impostor
+ * distributions (then leave `log10LR` out). Evidence per modality:
+ * - fingerprints: per finger position present on both sides, the best score over the impressions;
+ *   distinct fingers are independent and their log LRs add. Templates without a position are compared
+ *   all-against-all and only the single best pair counts (we do not know which fingers they are).
+ * - faces: the best cosine similarity over the AM photos and PM embeddings (one face, one LR).
+ */
+import { cosineSimilarity, similarityToLogLr } from '../face/compare.js';
+import {
+  compareTemplates,
+  type PreparedTemplate,
+  prepareTemplate,
+  scoreToLogLr,
+} from '../fingerprint/match/index.js';
+import type { FingerprintTemplate } from '../fingerprint/types.js';
+import type { ModalityScore } from './types.js';
+
+export interface BiometricRecord {
+  fingerprints?: FingerprintTemplate[];
+  /** L2-normalised face embeddings (one per photo or PM image). */
+  faceEmbeddings?: Array<Float32Array | number[]>;
+}
+
+interface Prepared {
+  byPosition: Map<string, PreparedTemplate[]>;
+  unpositioned: PreparedTemplate[];
+  faces: Array<Float32Array | number[]>;
+}
+
+function prepare(record: BiometricRecord): Prepared {
+  const byPosition = new Map<string, PreparedTemplate[]>();
+  const unpositioned: PreparedTemplate[] = [];
+  for (const t of record.fingerprints ?? []) {
+    const prepared = prepareTemplate(t);
+    if (t.position === undefined) unpositioned.push(prepared);
+    else {
+      const key = String(t.position);
+      const list = byPosition.get(key) ?? [];
+      list.push(prepared);
+      byPosition.set(key, list);
+    }
+  }
+  return { byPosition, unpositioned, faces: record.faceEmbeddings ?? [] };
+}
+
+function best<T>(a: T[], b: T[], score: (x: T, y: T) => number): number | null {
+  let top: number | null = null;
+  for (const x of a) for (const y of b) top = Math.max(top ?? Number.NEGATIVE_INFINITY, score(x, y));
+  return top;
+}
+
+/** Scores (with the engines' log10 LRs) of every victim against every missing person with AM data. */
+export function biometricScores(
+  pm: Readonly<Record<string, BiometricRecord>>,
+  am: Readonly<Record<string, BiometricRecord>>,
+): ModalityScore[] {
+  const scores: ModalityScore[] = [];
+  const amPrepared = Object.entries(am).map(([id, r]) => [id, prepare(r)] as const);
+  for (const [victim, record] of Object.entries(pm)) {
+    const p = prepare(record);
+    for (const [missing, a] of amPrepared) {
+      let fingerLog10 = 0;
+      let fingerScore: number | null = null;
+      for (const [position, list] of p.byPosition) {
+        const other = a.byPosition.get(position);
+        if (!other) continue;
+        const s = best(list, other, compareTemplates)!;
+        fingerLog10 += scoreToLogLr(s);
+        fingerScore = Math.max(fingerScore ?? 0, s);
+      }
+      if (fingerScore === null) {
+        const all = (x: Prepared) => [...x.unpositioned, ...[...x.byPosition.values()].flat()];
+        const s = best(all(p), all(a), compareTemplates);
+        if (s !== null) {
+          fingerScore = s;
+          fingerLog10 = scoreToLogLr(s);
+        }
+      }
+      if (fingerScore !== null) {
+        scores.push({ modality: 'fingerprint', victim, missing, score: fingerScore, log10LR: fingerLog10 });
+      }
+      const face = best(p.faces, a.faces, cosineSimilarity);
+      if (face !== null) {
+        scores.push({ modality: 'face', victim, missing, score: face, log10LR: similarityToLogLr(face) });
+      }
+    }
+  }
+  return scores;
+}
