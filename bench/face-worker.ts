@@ -1,0 +1,33 @@
+/**
+ * A benchmark worker thread laid out like the service's pool: its own ONNX Runtime sessions (one
+ * intra-op thread) and pipeline; analyses the JPEGs it is sent until the deadline and reports the
+ * count of images and faces.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+
+import { createFacePipeline } from '../engine/face/pipeline.js';
+import { loadDefaultModels } from '../models/load.js';
+
+interface Job {
+  images: Uint8Array[];
+  seconds: number;
+}
+
+const models = await loadDefaultModels({ intraOpThreads: 1 });
+const pipeline = createFacePipeline(models);
+const job = workerData as Job;
+// warm-up: first runs allocate ONNX Runtime's arenas
+await pipeline.analyse(job.images[0]);
+parentPort?.postMessage({ ready: true });
+parentPort?.once('message', async () => {
+  const start = performance.now();
+  let images = 0;
+  let faces = 0;
+  while (performance.now() - start < job.seconds * 1000) {
+    const result = await pipeline.analyse(job.images[images % job.images.length]);
+    images++;
+    faces += result.faces.length;
+  }
+  parentPort?.postMessage({ images, faces, ms: performance.now() - start });
+  await models.release();
+});
