@@ -1,0 +1,314 @@
+/**
+ * Stage 4: contextual enhancement. The oriented Gabor filter of Hong, Wan & Jain (1998), tuned per pixel to
+ * the local ridge orientation and period, applied as two 1-D passes: a Gaussian along the ridge, then an
+ * even Gabor (cosine times Gaussian, made zero-mean) across it. For a locally constant orientation this
+ * equals the 2-D filter at a fraction of the cost (about 30 taps per pixel instead of about 200). Filters
+ * are precomputed for every (orientation bin, period bin) pair as index offsets into a padded buffer.
+ */
+import type { GrayImage } from '../types.js';
+import type { FrequencyMap } from './frequency.js';
+import type { OrientationField } from './orientation.js';
+import { extractParameters as P, scaled } from './parameters.js';
+
+export interface EnhancedImage {
+  width: number;
+  height: number;
+  /** Filter response: negative on ridges, positive in valleys, 0 outside the mask. */
+  values: Float32Array;
+}
+
+/** A symmetric 1-D kernel: value = centre * p[0] + sum_k weights[k] * (p[+offsets[k]] + p[-offsets[k]]). */
+interface Kernel {
+  centre: number;
+  offsets: Int32Array;
+  weights: Float32Array;
+}
+
+export interface FilterBank {
+  pad: number;
+  stride: number;
+  along: Kernel[];
+  /** across[orientationBin * periodBins + periodBin] */
+  across: Kernel[];
+  minPeriod: number;
+  periodStep: number;
+  periodBins: number;
+  /** The same kernels packed into flat arrays (kernel k's taps start at k * maxTaps) for the hot loops. */
+  packed: PackedKernels;
+}
+
+interface PackedKernels {
+  alongTaps: number;
+  alongCentre: Float32Array;
+  alongOffsets: Int32Array;
+  alongWeights: Float32Array;
+  acrossMaxTaps: number;
+  acrossTaps: Uint8Array;
+  acrossCentre: Float32Array;
+  acrossOffsets: Int32Array;
+  acrossWeights: Float32Array;
+}
+
+function pack(along: Kernel[], across: Kernel[]): PackedKernels {
+  const alongTaps = Math.max(...along.map((k) => k.offsets.length));
+  const acrossMaxTaps = Math.max(...across.map((k) => k.offsets.length));
+  const packed: PackedKernels = {
+    alongTaps,
+    alongCentre: Float32Array.from(along, (k) => k.centre),
+    alongOffsets: new Int32Array(along.length * alongTaps),
+    alongWeights: new Float32Array(along.length * alongTaps),
+    acrossMaxTaps,
+    acrossTaps: Uint8Array.from(across, (k) => k.offsets.length),
+    acrossCentre: Float32Array.from(across, (k) => k.centre),
+    acrossOffsets: new Int32Array(across.length * acrossMaxTaps),
+    acrossWeights: new Float32Array(across.length * acrossMaxTaps),
+  };
+  along.forEach((k, i) => {
+    packed.alongOffsets.set(k.offsets, i * alongTaps);
+    packed.alongWeights.set(k.weights, i * alongTaps);
+  });
+  across.forEach((k, i) => {
+    packed.acrossOffsets.set(k.offsets, i * acrossMaxTaps);
+    packed.acrossWeights.set(k.weights, i * acrossMaxTaps);
+  });
+  return packed;
+}
+
+const bankCache = new Map<string, FilterBank>();
+
+function filterBank(
+  width: number,
+  ppi: number,
+  bins: number,
+  sigmaAlong500: number = P.enhancementSigmaAlongPx,
+): FilterBank {
+  const key = `${width}/${ppi}/${bins}/${sigmaAlong500}/${P.enhancementSigmaAcrossPeriods}/${P.enhancementRadiusSigmas}`;
+  const cached = bankCache.get(key);
+  if (cached) return cached;
+  const minPeriod = scaled(P.minRidgePeriodPx, ppi);
+  const maxPeriod = scaled(P.maxRidgePeriodPx, ppi);
+  const periodStep = scaled(P.periodBinStepPx, ppi);
+  const periodBins = Math.floor((maxPeriod - minPeriod) / periodStep) + 1;
+  const sigmaAlong = scaled(sigmaAlong500, ppi);
+  const alongRadius = Math.ceil(P.enhancementRadiusSigmas * sigmaAlong);
+  const acrossRadiusMax = Math.ceil(P.enhancementRadiusSigmas * P.enhancementSigmaAcrossPeriods * maxPeriod);
+  const pad = Math.max(alongRadius, acrossRadiusMax) + 1;
+  const stride = width + 2 * pad;
+  const along: Kernel[] = [];
+  const across: Kernel[] = [];
+  for (let b = 0; b < bins; b++) {
+    const theta = (b * Math.PI) / bins;
+    const ux = Math.cos(theta);
+    const uy = Math.sin(theta);
+    // Kernels are symmetric: store the centre weight and the positive half, each offset paired with its
+    // negation (built by negating, so rounding stays symmetric).
+    const offsets: number[] = [];
+    const weights: number[] = [];
+    let total = 1;
+    for (let k = 1; k <= alongRadius; k++) {
+      const w = Math.exp(-(k * k) / (2 * sigmaAlong * sigmaAlong));
+      offsets.push(Math.round(k * uy) * stride + Math.round(k * ux));
+      weights.push(w);
+      total += 2 * w;
+    }
+    along.push({
+      centre: 1 / total,
+      offsets: Int32Array.from(offsets),
+      weights: Float32Array.from(weights, (w) => w / total),
+    });
+    for (let q = 0; q < periodBins; q++) {
+      const period = minPeriod + q * periodStep;
+      const sigma = P.enhancementSigmaAcrossPeriods * period;
+      const radius = Math.ceil(P.enhancementRadiusSigmas * sigma);
+      const offs: number[] = [];
+      const env: number[] = [];
+      const raw: number[] = [];
+      for (let k = 0; k <= radius; k++) {
+        const e = Math.exp(-(k * k) / (2 * sigma * sigma));
+        offs.push(Math.round(k * ux) * stride - Math.round(k * uy)); // normal (-uy, ux): dx=-k*uy, dy=k*ux
+        env.push(e);
+        raw.push(e * Math.cos((2 * Math.PI * k) / period));
+      }
+      // Zero mean (so the local grey level drops out), unit gain on a sinusoid of the tuned period.
+      const twice = (values: number[]) => values.reduce((a, b, k) => a + (k ? 2 * b : b), 0);
+      const envSum = twice(env);
+      const rawSum = twice(raw);
+      const zero = raw.map((r, k) => r - (env[k] * rawSum) / envSum);
+      const gain = twice(zero.map((z, k) => z * Math.cos((2 * Math.PI * k) / period)));
+      across.push({
+        centre: zero[0] / gain,
+        offsets: Int32Array.from(offs.slice(1)),
+        weights: Float32Array.from(zero.slice(1), (w) => w / gain),
+      });
+    }
+  }
+  const bank = { pad, stride, along, across, minPeriod, periodStep, periodBins, packed: pack(along, across) };
+  if (bankCache.size > 16) bankCache.clear();
+  bankCache.set(key, bank);
+  return bank;
+}
+
+/**
+ * The filter bank for images of this width and resolution (cached: building it costs about a
+ * millisecond); `sigmaAlongPx` (at 500 ppi) overrides the along-ridge smoothing.
+ */
+export function orientedGaborBank(
+  width: number,
+  ppi: number,
+  bins: number,
+  sigmaAlongPx?: number,
+): FilterBank {
+  return filterBank(width, ppi, bins, sigmaAlongPx);
+}
+
+const scratchBuffers: Float32Array[] = [];
+
+/**
+ * Reused work buffers (the engine is synchronous, so one set per thread suffices): allocating and
+ * zeroing two padded images per call showed up as garbage-collector time. Contents are not cleared;
+ * callers write every element they later read.
+ */
+function scratch(slot: number, length: number): Float32Array {
+  let buffer = scratchBuffers[slot];
+  if (!buffer || buffer.length < length) {
+    buffer = new Float32Array(length);
+    scratchBuffers[slot] = buffer;
+  }
+  return buffer;
+}
+
+/** Period bin of the bank closest to a ridge period in pixels. */
+export function periodBinOf(bank: FilterBank, periodPx: number): number {
+  const q = Math.round((periodPx - bank.minPeriod) / bank.periodStep);
+  return q < 0 ? 0 : q >= bank.periodBins ? bank.periodBins - 1 : q;
+}
+
+/**
+ * Applies the oriented Gabor filter to `source` (width x height, row-major) at the pixels of `mask`
+ * (all pixels when null), with per-pixel orientation bins and period bins. Also used by the synthetic
+ * generator, which grows ridges by iterating this filter.
+ */
+export function filterOriented(
+  source: ArrayLike<number>,
+  width: number,
+  height: number,
+  bank: FilterBank,
+  orientationBin: Uint8Array,
+  periodBin: Uint8Array,
+  mask: Uint8Array | null,
+  out: Float32Array,
+): void {
+  const { pad, stride } = bank;
+  const paddedHeight = height + 2 * pad;
+  // Source, padded by edge replication so taps never leave the buffer.
+  const padded = scratch(0, stride * paddedHeight);
+  for (let y = 0; y < paddedHeight; y++) {
+    const sy = Math.min(height - 1, Math.max(0, y - pad));
+    const row = y * stride;
+    const srcRow = sy * width;
+    for (let x = 0; x < pad; x++) padded[row + x] = source[srcRow];
+    for (let x = 0; x < width; x++) padded[row + pad + x] = source[srcRow + x];
+    for (let x = pad + width; x < stride; x++) padded[row + x] = source[srcRow + width - 1];
+  }
+  // Bounding box of the mask, grown by the across-ridge radius: the along-ridge pass is needed there.
+  let minY = 0;
+  let maxY = height - 1;
+  let minX = 0;
+  let maxX = width - 1;
+  if (mask) {
+    minY = height;
+    maxY = -1;
+    minX = width;
+    maxX = -1;
+    for (let y = 0; y < height; y++) {
+      const row = y * width;
+      for (let x = 0; x < width; x++) {
+        if (mask[row + x]) {
+          if (y < minY) minY = y;
+          if (y > maxY) maxY = y;
+          if (x < minX) minX = x;
+          if (x > maxX) maxX = x;
+        }
+      }
+    }
+    if (maxY < 0) return;
+  }
+  const smoothed = scratch(1, stride * paddedHeight);
+  const { alongTaps, alongCentre, alongOffsets, alongWeights } = bank.packed;
+  const { acrossMaxTaps, acrossTaps, acrossCentre, acrossOffsets, acrossWeights } = bank.packed;
+  const grow = pad - 1;
+  // Per row, the span of mask pixels within `grow` rows, widened by `grow`: the along-ridge pass is only
+  // needed where an across-ridge tap of a masked pixel can land.
+  const rowMin = new Int32Array(height).fill(width);
+  const rowMax = new Int32Array(height).fill(-1);
+  for (let y = minY; y <= maxY; y++) {
+    const row = y * width;
+    for (let x = minX; x <= maxX; x++) {
+      if (!mask || mask[row + x]) {
+        if (x < rowMin[y]) rowMin[y] = x;
+        rowMax[y] = x;
+      }
+    }
+  }
+  for (let y = Math.max(0, minY - grow); y <= Math.min(height - 1, maxY + grow); y++) {
+    let lo = width;
+    let hi = -1;
+    for (let yy = Math.max(minY, y - grow); yy <= Math.min(maxY, y + grow); yy++) {
+      if (rowMin[yy] < lo) lo = rowMin[yy];
+      if (rowMax[yy] > hi) hi = rowMax[yy];
+    }
+    if (hi < 0) continue;
+    const x0 = Math.max(0, lo - grow);
+    const x1 = Math.min(width - 1, hi + grow);
+    for (let x = x0; x <= x1; x++) {
+      const bin = orientationBin[y * width + x];
+      const base = bin * alongTaps;
+      const centre = (y + pad) * stride + x + pad;
+      let s = alongCentre[bin] * padded[centre];
+      for (let k = base; k < base + alongTaps; k++) {
+        const o = alongOffsets[k];
+        s += alongWeights[k] * (padded[centre + o] + padded[centre - o]);
+      }
+      smoothed[centre] = s;
+    }
+  }
+  const { periodBins } = bank;
+  for (let y = minY; y <= maxY; y++) {
+    for (let x = rowMin[y]; x <= rowMax[y]; x++) {
+      const i = y * width + x;
+      if (mask && !mask[i]) continue;
+      const kernel = orientationBin[i] * periodBins + periodBin[i];
+      const base = kernel * acrossMaxTaps;
+      const end = base + acrossTaps[kernel];
+      const centre = (y + pad) * stride + x + pad;
+      let s = acrossCentre[kernel] * smoothed[centre];
+      for (let k = base; k < end; k++) {
+        const o = acrossOffsets[k];
+        s += acrossWeights[k] * (smoothed[centre + o] + smoothed[centre - o]);
+      }
+      out[i] = s;
+    }
+  }
+}
+
+export function enhance(
+  image: GrayImage,
+  field: OrientationField,
+  frequency: FrequencyMap,
+  mask: Uint8Array,
+): EnhancedImage {
+  const { width, height, pixels, ppi } = image;
+  const { grid, pixelBin, bins } = field;
+  const bank = filterBank(width, ppi, bins);
+  const { blockSize, blocksX, blocksY } = grid;
+  const blockBin = new Uint8Array(blocksX * blocksY);
+  for (let b = 0; b < blockBin.length; b++) blockBin[b] = periodBinOf(bank, frequency.blockPeriod[b]);
+  const periodBin = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const row = ((y / blockSize) | 0) * blocksX;
+    for (let x = 0; x < width; x++) periodBin[y * width + x] = blockBin[row + ((x / blockSize) | 0)];
+  }
+  const values = new Float32Array(width * height);
+  filterOriented(pixels, width, height, bank, pixelBin, periodBin, mask, values);
+  return { width, height, values };
+}
