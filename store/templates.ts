@@ -16,6 +16,7 @@ export interface TemplateChange {
   extractorVersion: string;
   /** null for a deleted template (a tombstone). */
   data: Uint8Array | null;
+  meta: Record<string, unknown>;
 }
 
 export interface NewTemplate {
@@ -27,13 +28,14 @@ export interface NewTemplate {
   modality: Modality;
   extractorVersion: string;
   data: Uint8Array;
+  meta?: Record<string, unknown>;
 }
 
 /** Idempotent per (sample, extractor version): a retried enrolment job inserts nothing new. */
 export async function upsertTemplate(db: Queryable, template: NewTemplate): Promise<{ id: string; created: boolean }> {
   const inserted = await db.query<{ id: string }>(
-    `INSERT INTO templates (id, subject_id, sample_id, agency_id, category, restriction, modality, extractor_version, data)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (sample_id, extractor_version) DO NOTHING RETURNING id`,
+    `INSERT INTO templates (id, subject_id, sample_id, agency_id, category, restriction, modality, extractor_version, data, meta)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (sample_id, extractor_version) DO NOTHING RETURNING id`,
     [
       randomUUID(),
       template.subjectId,
@@ -44,6 +46,7 @@ export async function upsertTemplate(db: Queryable, template: NewTemplate): Prom
       template.modality,
       template.extractorVersion,
       template.data,
+      JSON.stringify(template.meta ?? {}),
     ],
   );
   if (inserted.length) return { id: inserted[0].id, created: true };
@@ -65,6 +68,7 @@ interface TemplateRow {
   modality: Modality;
   extractor_version: string;
   data: Uint8Array | null;
+  meta: Record<string, unknown> | null;
 }
 
 /** Every template change (insert or tombstone) of a modality after `afterSeq`, oldest first. */
@@ -89,6 +93,7 @@ export async function templateChangesSince(
     modality: row.modality,
     extractorVersion: row.extractor_version,
     data: row.data ? new Uint8Array(row.data) : null,
+    meta: row.meta ?? {},
   }));
 }
 
@@ -98,4 +103,10 @@ export async function countTemplates(db: Queryable, subjectId: string): Promise<
     [subjectId],
   );
   return row.n;
+}
+
+/** The store's identity, so that on-disk index snapshots are only ever applied to the store they came from. */
+export async function storeIdentity(db: Queryable): Promise<string> {
+  const [row] = await db.query<{ id: string }>('SELECT id FROM store_identity LIMIT 1');
+  return row.id;
 }

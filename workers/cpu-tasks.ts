@@ -4,6 +4,10 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 
+import sharp from 'sharp';
+
+import { createFacePipeline, type FaceAnalysis, type FacePipeline } from '../engine/face/pipeline.js';
+import { loadDefaultModels } from '../models/load.js';
 import { type FamilialOptions, type FamilialRanking, familialSearch } from '../engine/dna/familial.js';
 import { shippedFrequencyTable } from '../engine/dna/frequencies.js';
 import { parseProfile, type StrProfile } from '../engine/dna/profile.js';
@@ -44,13 +48,20 @@ export interface DnaFamilialTask {
   options: Omit<FamilialOptions, 'frequencies'>;
 }
 
-export type CpuTask = DnaTemplateTask | DnaSearchTask | DnaFamilialTask | DviSolveTask;
+export interface FaceAnalyseTask {
+  name: 'face.analyse';
+  bytes: Uint8Array;
+  maxFaces?: number;
+}
+
+export type CpuTask = DnaTemplateTask | DnaSearchTask | DnaFamilialTask | DviSolveTask | FaceAnalyseTask;
 
 interface CpuResults {
   'dna.template': StrProfile;
   'dna.search': DnaCandidate[];
   'dna.familial': FamilialRanking[];
   'dvi.solve': DviSolution;
+  'face.analyse': FaceAnalysis;
 }
 
 export type CpuTaskResult<T extends CpuTask> = CpuResults[T['name']];
@@ -64,8 +75,19 @@ function buildProfileDatabase(value: unknown): ProfileDatabase {
   return database;
 }
 
-export default function runCpuTask(task: CpuTask): CpuResults[CpuTask['name']] {
+// Each pool thread loads the face models once, on its first face task, with one ONNX Runtime thread:
+// the pool, not the runtime, owns the cores. sharp gets one thread per pool thread for the same reason.
+let facePipeline: Promise<FacePipeline> | null = null;
+function faces(): Promise<FacePipeline> {
+  sharp.concurrency(1);
+  facePipeline ??= loadDefaultModels({ intraOpThreads: 1 }).then((models) => createFacePipeline(models));
+  return facePipeline;
+}
+
+export default async function runCpuTask(task: CpuTask): Promise<CpuResults[CpuTask['name']]> {
   switch (task.name) {
+    case 'face.analyse':
+      return (await faces()).analyse(task.bytes, { maxFaces: task.maxFaces });
     case 'dna.template':
       return parseProfile(task.document);
     case 'dna.search':

@@ -42,7 +42,23 @@ export interface DnaSearchRequest {
 
 export const DEFAULT_FREQUENCIES = { database: 'fbi-expanded', population: 'Caucasian' } as const;
 
-export type SearchRequest = DnaSearchRequest;
+export interface FaceSearchRequest {
+  modality: 'face';
+  /** SHA-256 of the probe photo, stored in the store's blobs (a search's probe is evidence too). */
+  imageSha256: string;
+  /** Candidates per face (investigation mode); default 50. */
+  limit?: number;
+  /** Identification mode: keep only candidates at or above this similarity ... */
+  threshold?: number;
+  /** ... or at or below this false match rate (the calibration turns it into a similarity). */
+  fmr?: number;
+  /** Faces searched in a group photo; default 50. */
+  maxFaces?: number;
+  categories?: SubjectCategory[];
+  agencies?: string[];
+}
+
+export type SearchRequest = DnaSearchRequest | FaceSearchRequest;
 
 export interface SearchJob {
   actor: JobActor;

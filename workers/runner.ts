@@ -7,7 +7,7 @@ import { runEnrolJob } from './handlers/enrol.js';
 import { runImportJob } from './handlers/import.js';
 import { runSearchJob } from './handlers/search.js';
 import { JOB_KINDS, type JobKind } from './jobs.js';
-import { createWorkerRuntime, type WorkerRuntime } from './runtime.js';
+import { closeWorkerRuntime, createWorkerRuntime, type WorkerRuntime } from './runtime.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: each handler narrows its own job payload.
 type Handler = (job: Job<any>, runtime: WorkerRuntime) => Promise<unknown>;
@@ -34,7 +34,7 @@ export interface RunningWorkers {
 }
 
 export function startWorkers(ctx: ServiceContext, kinds: readonly JobKind[] = JOB_KINDS): RunningWorkers {
-  const runtime = createWorkerRuntime(ctx.db, ctx.config.poolThreads);
+  const runtime = createWorkerRuntime(ctx.db, ctx.config.poolThreads, ctx.config.dataDir);
   const workers = kinds.map((kind) => {
     const worker = new Worker(
       kind,
@@ -63,7 +63,7 @@ export function startWorkers(ctx: ServiceContext, kinds: readonly JobKind[] = JO
     runtime,
     async close() {
       await Promise.all(workers.map((worker) => worker.close()));
-      await runtime.pool.close();
+      await closeWorkerRuntime(runtime);
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Job } from 'bullmq';
 
 import type { Database } from '../store/database.js';
 import { DnaGallery } from './dna-gallery.js';
+import { FaceGalleries } from './face-gallery.js';
 import { CpuPool } from './pool.js';
 
 /** What a job handler may use: the store, the CPU pool and this process's galleries. */
@@ -9,6 +10,7 @@ export interface WorkerRuntime {
   db: Database;
   pool: CpuPool;
   dna: DnaGallery;
+  faces: FaceGalleries;
   /** Written into audit rows as the source: 'worker', or 'cli' when the CLI runs a handler itself. */
   source: string;
 }
@@ -16,8 +18,14 @@ export interface WorkerRuntime {
 /** The part of a BullMQ job a handler uses, so the CLI can run the same handler without a queue. */
 export type JobLike<T> = Pick<Job<T>, 'id' | 'data' | 'updateProgress'>;
 
-export function createWorkerRuntime(db: Database, threads: number, source = 'worker'): WorkerRuntime {
-  return { db, pool: new CpuPool(threads), dna: new DnaGallery(), source };
+export function createWorkerRuntime(db: Database, threads: number, dataDir: string, source = 'worker'): WorkerRuntime {
+  return { db, pool: new CpuPool(threads), dna: new DnaGallery(), faces: new FaceGalleries(db, dataDir), source };
+}
+
+/** Releases the pool and writes the galleries' snapshots. */
+export async function closeWorkerRuntime(runtime: WorkerRuntime): Promise<void> {
+  await runtime.pool.close();
+  await runtime.faces.close();
 }
 
 /** Runs a handler outside BullMQ (the CLI on the embedded store), reporting progress to a callback. */

@@ -7,22 +7,29 @@ import type { ServiceContext } from '../../service/context.js';
 import { findIdempotentResponse, saveIdempotentResponse } from '../../store/idempotency.js';
 import { getBlob, getSample, insertSample } from '../../store/samples.js';
 import { actorOf } from '../auth.js';
+import { base64Image, checkPhoto } from '../image-upload.js';
 import { waitForJob } from '../job-view.js';
 import { DnaProfileSchema, jobLinks, problemResponses, WaitQuerySchema } from '../schemas.js';
 import { auditRequest, type IdmApp, jobActor } from '../types.js';
 import { ownedSubject, visibleSubject } from './subjects.js';
 
-const SampleBodySchema = Type.Object(
-  {
-    modality: Type.Literal('dna'),
-    profile: DnaProfileSchema,
-    capture: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  },
-  { additionalProperties: false },
-);
+const CaptureSchema = Type.Optional(Type.Record(Type.String(), Type.Unknown()));
+
+const SampleBodySchema = Type.Union([
+  Type.Object(
+    { modality: Type.Literal('dna'), profile: DnaProfileSchema, capture: CaptureSchema },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { modality: Type.Literal('face'), image: Type.String({ description: 'base64 photo (JPEG, PNG, TIFF, WebP)' }), capture: CaptureSchema },
+    { additionalProperties: false },
+  ),
+]);
+
+type Modality = 'dna' | 'face';
 
 interface UploadedSample {
-  modality: 'dna';
+  modality: Modality;
   bytes: Uint8Array;
   mediaType: string;
   capture: Record<string, unknown>;
@@ -31,7 +38,11 @@ interface UploadedSample {
 /** Reads a sample from a JSON body or from a multipart upload (fields: modality, capture, file). */
 async function readSample(request: FastifyRequest): Promise<UploadedSample> {
   if (!request.isMultipart()) {
-    const body = request.body as { modality: 'dna'; profile: unknown; capture?: Record<string, unknown> };
+    const body = request.body as { modality: Modality; profile?: unknown; image?: string; capture?: Record<string, unknown> };
+    if (body.modality === 'face') {
+      const bytes = base64Image(body.image ?? '', 'image');
+      return { modality: 'face', bytes, mediaType: await checkPhoto(bytes), capture: body.capture ?? {} };
+    }
     return {
       modality: body.modality,
       bytes: new TextEncoder().encode(JSON.stringify(body.profile)),
@@ -57,14 +68,16 @@ async function readSample(request: FastifyRequest): Promise<UploadedSample> {
     }
   }
   if (!file) throw new IdmError('IDM_VALIDATION', 'the multipart upload has no file part');
-  if (modality !== 'dna') {
-    throw new IdmError('IDM_VALIDATION', `modality must be 'dna' (got '${modality ?? ''}')`);
+  if (modality !== 'dna' && modality !== 'face') {
+    throw new IdmError('IDM_VALIDATION', `modality must be 'dna' or 'face' (got '${modality ?? ''}')`);
   }
-  return { modality, bytes: file.bytes, mediaType: 'application/json', capture: { ...capture, filename: file.filename } };
+  const mediaType = modality === 'face' ? await checkPhoto(file.bytes) : 'application/json';
+  return { modality, bytes: file.bytes, mediaType, capture: { ...capture, filename: file.filename } };
 }
 
 /** Rejects a sample the engine cannot use before anything is stored. */
 function validateSample(sample: UploadedSample): void {
+  if (sample.modality === 'face') return; // checked from its header when it was read
   let document: unknown;
   try {
     document = JSON.parse(new TextDecoder().decode(sample.bytes));

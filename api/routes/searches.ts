@@ -1,11 +1,13 @@
-import { Type } from 'typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type Static, Type } from 'typebox';
 
 import { shippedFrequencyTable } from '../../engine/dna/frequencies.js';
 import { parseProfile } from '../../engine/dna/profile.js';
 import type { ServiceContext } from '../../service/context.js';
 import { putBlob } from '../../store/samples.js';
-import { DEFAULT_FREQUENCIES } from '../../workers/jobs.js';
+import { DEFAULT_FREQUENCIES, type SearchRequest } from '../../workers/jobs.js';
 import { actorOf } from '../auth.js';
+import { base64Image, checkPhoto } from '../image-upload.js';
 import { waitForJob } from '../job-view.js';
 import { CategorySchema, DnaProfileSchema, JobAcceptedSchema, jobLinks, problemResponses, WaitQuerySchema } from '../schemas.js';
 import { auditRequest, type IdmApp, jobActor } from '../types.js';
@@ -15,7 +17,7 @@ const DnaSearchSchema = Type.Object(
     modality: Type.Literal('dna'),
     profile: DnaProfileSchema,
     stringency: Type.Optional(
-      Type.Union([Type.Literal('high'), Type.Literal('moderate'), Type.Literal('low')], { default: 'high' }),
+      Type.Union([Type.Literal('high'), Type.Literal('moderate'), Type.Literal('low')], { description: 'default high' }),
     ),
     minSharedLoci: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })),
     maxMismatches: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 })),
@@ -46,6 +48,20 @@ const DnaSearchSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const FaceSearchSchema = Type.Object(
+  {
+    modality: Type.Literal('face'),
+    image: Type.String({ description: 'base64 probe photo; every face in it is searched' }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'candidates per face (default 50)' })),
+    threshold: Type.Optional(Type.Number({ minimum: -1, maximum: 1, description: 'identification mode: minimum similarity' })),
+    fmr: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'identification mode: maximum false match rate' })),
+    maxFaces: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    categories: Type.Optional(Type.Array(CategorySchema, { maxItems: 7 })),
+    agencies: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 })),
+  },
+  { additionalProperties: false },
+);
+
 const ImportSchema = Type.Object(
   {
     category: CategorySchema,
@@ -55,6 +71,28 @@ const ImportSchema = Type.Object(
 );
 
 export function registerSearchRoutes(app: IdmApp, ctx: ServiceContext) {
+  /** Queues a search and answers 202, or the result when it finishes within ?wait. */
+  async function queueSearch(request: FastifyRequest, reply: FastifyReply, search: SearchRequest, details: Record<string, unknown>) {
+    const jobId = ctx.newJobId('search');
+    await ctx.enqueue('search', { actor: jobActor(request), request: search }, { attempts: 2 }, jobId);
+    await ctx.db.transaction((tx) =>
+      auditRequest(tx, request, { action: 'search.request', resourceType: 'job', resourceId: jobId, outcome: 'queued', details }),
+    );
+    const job = await ctx.queues.search.getJob(jobId);
+    const finished = job ? await waitForJob(ctx, job, (request.query as { wait?: number }).wait ?? 0) : null;
+    if (finished) return reply.code(200).send({ jobId, state: finished.state, result: finished.result });
+    return reply.code(202).send({ jobId, state: 'waiting', links: jobLinks(jobId) });
+  }
+
+  async function searchFaces(body: Static<typeof FaceSearchSchema>, request: FastifyRequest, reply: FastifyReply) {
+    const bytes = base64Image(body.image, 'image');
+    await checkPhoto(bytes);
+    // The probe is kept, content-addressed, like any sample: a search's probe is part of the record.
+    const imageSha256 = await putBlob(ctx.db, bytes);
+    const { image: _image, ...options } = body;
+    return queueSearch(request, reply, { ...options, modality: 'face', imageSha256 }, { modality: 'face', probe: imageSha256 });
+  }
+
   app.post(
     '/v1/searches',
     {
@@ -63,57 +101,41 @@ export function registerSearchRoutes(app: IdmApp, ctx: ServiceContext) {
         tags: ['searches'],
         summary: 'Search a gallery; answers 202 with a job id, or the result with ?wait=<seconds>',
         querystring: WaitQuerySchema,
-        body: DnaSearchSchema,
+        body: Type.Union([DnaSearchSchema, FaceSearchSchema]),
         response: { 200: Type.Unknown(), 202: JobAcceptedSchema, ...problemResponses },
       },
     },
     async (request, reply) => {
       actorOf(request);
+      if (request.body.modality === 'face') return searchFaces(request.body, request, reply);
       const body = request.body;
       // Validate the probe here so a bad allele is a 400 now, not a failed job later.
       const profile = parseProfile(body.profile);
       const frequencies = body.frequencies ?? DEFAULT_FREQUENCIES;
       shippedFrequencyTable(frequencies.database, frequencies.population);
-      const jobId = ctx.newJobId('search');
-      await ctx.enqueue(
-        'search',
+      return queueSearch(
+        request,
+        reply,
         {
-          actor: jobActor(request),
-          request: {
-            modality: 'dna',
-            profile,
-            stringency: body.stringency ?? 'high',
-            minSharedLoci: body.minSharedLoci,
-            maxMismatches: body.maxMismatches,
-            limit: body.limit,
-            categories: body.categories,
-            agencies: body.agencies,
-            frequencies,
-            theta: body.theta,
-            familial: body.familial,
-          },
+          modality: 'dna',
+          profile,
+          stringency: body.stringency ?? 'high',
+          minSharedLoci: body.minSharedLoci,
+          maxMismatches: body.maxMismatches,
+          limit: body.limit,
+          categories: body.categories,
+          agencies: body.agencies,
+          frequencies,
+          theta: body.theta,
+          familial: body.familial,
         },
-        { attempts: 2 },
-        jobId,
+        {
+          modality: 'dna',
+          mode: body.familial ? 'familial' : 'direct',
+          stringency: body.stringency ?? 'high',
+          loci: Object.keys(profile.loci).length,
+        },
       );
-      await ctx.db.transaction((tx) =>
-        auditRequest(tx, request, {
-          action: 'search.request',
-          resourceType: 'job',
-          resourceId: jobId,
-          outcome: 'queued',
-          details: {
-            modality: 'dna',
-            mode: body.familial ? 'familial' : 'direct',
-            stringency: body.stringency ?? 'high',
-            loci: Object.keys(profile.loci).length,
-          },
-        }),
-      );
-      const job = await ctx.queues.search.getJob(jobId);
-      const finished = job ? await waitForJob(ctx, job, request.query.wait ?? 0) : null;
-      if (finished) return reply.code(200).send({ jobId, state: finished.state, result: finished.result });
-      return reply.code(202).send({ jobId, state: 'waiting', links: jobLinks(jobId) });
     },
   );
 

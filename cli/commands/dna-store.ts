@@ -12,9 +12,9 @@ import { migrate } from '../../store/migrate.js';
 import { insertSample } from '../../store/samples.js';
 import { insertSubject, SUBJECT_CATEGORIES, type SubjectCategory } from '../../store/subjects.js';
 import { runEnrolJob } from '../../workers/handlers/enrol.js';
-import { type FamilialSearchResult, runSearchJob, type SearchResult } from '../../workers/handlers/search.js';
+import { type FamilialSearchResult, runDnaSearch, type SearchResult } from '../../workers/handlers/dna-search.js';
 import { DEFAULT_FREQUENCIES } from '../../workers/jobs.js';
-import { createWorkerRuntime, localJob, type WorkerRuntime } from '../../workers/runtime.js';
+import { closeWorkerRuntime, createWorkerRuntime, localJob, type WorkerRuntime } from '../../workers/runtime.js';
 import type { CommandGroups } from '../groups.js';
 import { action, emit } from '../output.js';
 
@@ -22,12 +22,12 @@ import { action, emit } from '../output.js';
 async function withLocalRuntime<T>(work: (runtime: WorkerRuntime, db: Database) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const runtime = createWorkerRuntime(db, 1, 'cli');
+  const runtime = createWorkerRuntime(db, 1, config.dataDir, 'cli');
   try {
     await migrate(db);
     return await work(runtime, db);
   } finally {
-    await runtime.pool.close();
+    await closeWorkerRuntime(runtime);
     await db.close();
   }
 }
@@ -150,7 +150,7 @@ export function register({ dna }: CommandGroups) {
           }
           const profile = parseProfile(await readJson(file));
           const result = await withLocalRuntime((runtime) =>
-            runSearchJob(
+            runDnaSearch(
               localJob(`cli-${randomUUID()}`, {
                 actor: { agencyId: options.agency, keyId: null },
                 request: {
