@@ -21,6 +21,7 @@ const registrars: Array<Promise<{ register(groups: CommandGroups): void }>> = [
   import('./commands/fp-extract.js'),
   import('./commands/fp-formats.js'),
   import('./commands/fp-match.js'),
+  import('./commands/fp-identify.js'),
   import('./commands/service.js'),
   import('./commands/dna-store.js'),
   import('./commands/demo.js'),

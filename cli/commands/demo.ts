@@ -11,6 +11,8 @@ import { createApiKey } from '../../store/api-keys.js';
 import { startWorkers } from '../../workers/runner.js';
 import { DemoContext } from '../demo/context.js';
 import { runDnaDemo } from '../demo/dna.js';
+import { runDviDemo } from '../demo/dvi.js';
+import { runFaceDemo } from '../demo/face.js';
 import type { CommandGroups } from '../groups.js';
 import { action } from '../output.js';
 
@@ -48,10 +50,13 @@ export function register({ program }: CommandGroups) {
         const app = await buildApp(ctx);
         const workers = startWorkers(ctx);
         try {
-          const { key } = await createApiKey(ctx.db, 'demo-lab', ['enrol', 'search', 'dvi', 'dvi:confirm', 'audit']);
+          const { key } = await createApiKey(ctx.db, 'demo-lab', ['enrol', 'search', 'dvi', 'audit']);
+          const confirmer = await createApiKey(ctx.db, 'demo-lab', ['dvi', 'dvi:confirm'], 'second reviewer');
           const demo = new DemoContext(app, key);
           demo.line(`IDMatch demo (embedded PGlite store at ${dataDir}; Redis ${config.redisUrl})`);
           await runDnaDemo(demo);
+          await runFaceDemo(demo);
+          await runDviDemo(demo, confirmer.key);
           demo.heading('Audit');
           const verified = await demo.get('/v1/audit/verify');
           demo.line(`  ${verified.checked} audit rows, hash chain ${verified.ok ? 'intact' : `BROKEN at ${verified.firstBroken?.seq}`}`);

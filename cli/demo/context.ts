@@ -25,7 +25,13 @@ export class DemoContext {
   }
 
   async post(url: string, payload: unknown) {
-    const response = await this.app.inject({ method: 'POST', url, headers: this.headers(), payload: payload as object });
+    return this.postAs(null, url, payload);
+  }
+
+  /** POST with another key (e.g. a second reviewer); null means the demo's own key. */
+  async postAs(key: string | null, url: string, payload: unknown) {
+    const headers = key ? { authorization: `Bearer ${key}` } : this.headers();
+    const response = await this.app.inject({ method: 'POST', url, headers, payload: payload as object });
     const body = response.json();
     if (response.statusCode >= 400) throw new Error(`${url}: ${body.code}: ${body.detail}`);
     return body;
