@@ -29,13 +29,15 @@ export interface NewTemplate {
   extractorVersion: string;
   data: Uint8Array;
   meta?: Record<string, unknown>;
+  /** Which template of a multi-template sample (a finger of a tenprint card); 0 for the only one. */
+  part?: number;
 }
 
 /** Idempotent per (sample, extractor version): a retried enrolment job inserts nothing new. */
 export async function upsertTemplate(db: Queryable, template: NewTemplate): Promise<{ id: string; created: boolean }> {
   const inserted = await db.query<{ id: string }>(
-    `INSERT INTO templates (id, subject_id, sample_id, agency_id, category, restriction, modality, extractor_version, data, meta)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (sample_id, extractor_version) DO NOTHING RETURNING id`,
+    `INSERT INTO templates (id, subject_id, sample_id, agency_id, category, restriction, modality, extractor_version, data, meta, part)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT (sample_id, extractor_version, part) DO NOTHING RETURNING id`,
     [
       randomUUID(),
       template.subjectId,
@@ -47,12 +49,13 @@ export async function upsertTemplate(db: Queryable, template: NewTemplate): Prom
       template.extractorVersion,
       template.data,
       JSON.stringify(template.meta ?? {}),
+      template.part ?? 0,
     ],
   );
   if (inserted.length) return { id: inserted[0].id, created: true };
   const [existing] = await db.query<{ id: string }>(
-    'SELECT id FROM templates WHERE sample_id = $1 AND extractor_version = $2',
-    [template.sampleId, template.extractorVersion],
+    'SELECT id FROM templates WHERE sample_id = $1 AND extractor_version = $2 AND part = $3',
+    [template.sampleId, template.extractorVersion, template.part ?? 0],
   );
   return { id: existing.id, created: false };
 }

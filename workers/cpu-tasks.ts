@@ -7,7 +7,11 @@ import type { MessagePort } from 'node:worker_threads';
 import sharp from 'sharp';
 
 import { createFacePipeline, type FaceAnalysis, type FacePipeline } from '../engine/face/pipeline.js';
+import { prepareScanEntries, type ScanHit, scanGallery } from '../engine/fingerprint/gallery-scan.js';
+import { type FingerprintReading, type ReadOptions, readFingerprints } from '../engine/fingerprint/input.js';
+import type { FingerprintTemplate } from '../engine/fingerprint/types.js';
 import { loadDefaultModels } from '../models/load.js';
+import type { FingerprintGalleryRows } from './fingerprint-gallery.js';
 import { type FamilialOptions, type FamilialRanking, familialSearch } from '../engine/dna/familial.js';
 import { shippedFrequencyTable } from '../engine/dna/frequencies.js';
 import { parseProfile, type StrProfile } from '../engine/dna/profile.js';
@@ -54,7 +58,27 @@ export interface FaceAnalyseTask {
   maxFaces?: number;
 }
 
-export type CpuTask = DnaTemplateTask | DnaSearchTask | DnaFamilialTask | DviSolveTask | FaceAnalyseTask;
+export interface FingerprintReadTask {
+  name: 'fp.read';
+  bytes: Uint8Array;
+  options: ReadOptions;
+}
+
+export interface FingerprintSearchTask {
+  name: 'fp.search';
+  gallery: SharedGallery;
+  probes: Array<{ position: number; template: FingerprintTemplate }>;
+  limit: number;
+}
+
+export type CpuTask =
+  | DnaTemplateTask
+  | DnaSearchTask
+  | DnaFamilialTask
+  | DviSolveTask
+  | FaceAnalyseTask
+  | FingerprintReadTask
+  | FingerprintSearchTask;
 
 interface CpuResults {
   'dna.template': StrProfile;
@@ -62,6 +86,8 @@ interface CpuResults {
   'dna.familial': FamilialRanking[];
   'dvi.solve': DviSolution;
   'face.analyse': FaceAnalysis;
+  'fp.read': FingerprintReading;
+  'fp.search': ScanHit[][];
 }
 
 export type CpuTaskResult<T extends CpuTask> = CpuResults[T['name']];
@@ -86,6 +112,14 @@ function faces(): Promise<FacePipeline> {
 
 export default async function runCpuTask(task: CpuTask): Promise<CpuResults[CpuTask['name']]> {
   switch (task.name) {
+    case 'fp.read':
+      return readFingerprints(task.bytes, task.options);
+    case 'fp.search': {
+      const entries = openSharedJson(task.gallery, (rows) =>
+        prepareScanEntries((rows as FingerprintGalleryRows).map(([id, position, template]) => ({ id, position, template }))),
+      );
+      return task.probes.map((probe) => scanGallery(entries, probe.template, probe.position, task.limit));
+    }
     case 'face.analyse':
       return (await faces()).analyse(task.bytes, { maxFaces: task.maxFaces });
     case 'dna.template':

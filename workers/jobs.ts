@@ -58,7 +58,20 @@ export interface FaceSearchRequest {
   agencies?: string[];
 }
 
-export type SearchRequest = DnaSearchRequest | FaceSearchRequest;
+export interface FingerprintSearchRequest {
+  modality: 'fingerprint';
+  /** SHA-256 of the probe (an image, a minutiae record or an ANSI/NIST transaction) in the store's blobs. */
+  probeSha256: string;
+  /** finger: one print of known or unknown position; latent: a partial print, positions unknown; tenprint: every finger of the probe, fused per subject. */
+  mode: 'finger' | 'latent' | 'tenprint';
+  position?: number;
+  ppi?: number;
+  limit?: number;
+  categories?: SubjectCategory[];
+  agencies?: string[];
+}
+
+export type SearchRequest = DnaSearchRequest | FaceSearchRequest | FingerprintSearchRequest;
 
 export interface SearchJob {
   actor: JobActor;

@@ -3,6 +3,7 @@ import type { Job } from 'bullmq';
 import type { Database } from '../store/database.js';
 import { DnaGallery } from './dna-gallery.js';
 import { FaceGalleries } from './face-gallery.js';
+import { FingerprintGallery } from './fingerprint-gallery.js';
 import { CpuPool } from './pool.js';
 
 /** What a job handler may use: the store, the CPU pool and this process's galleries. */
@@ -11,6 +12,7 @@ export interface WorkerRuntime {
   pool: CpuPool;
   dna: DnaGallery;
   faces: FaceGalleries;
+  fingerprints: FingerprintGallery;
   /** Written into audit rows as the source: 'worker', or 'cli' when the CLI runs a handler itself. */
   source: string;
 }
@@ -19,7 +21,7 @@ export interface WorkerRuntime {
 export type JobLike<T> = Pick<Job<T>, 'id' | 'data' | 'updateProgress'>;
 
 export function createWorkerRuntime(db: Database, threads: number, dataDir: string, source = 'worker'): WorkerRuntime {
-  return { db, pool: new CpuPool(threads), dna: new DnaGallery(), faces: new FaceGalleries(db, dataDir), source };
+  return { db, pool: new CpuPool(threads), dna: new DnaGallery(), faces: new FaceGalleries(db, dataDir), fingerprints: new FingerprintGallery(), source };
 }
 
 /** Releases the pool and writes the galleries' snapshots. */

@@ -7,6 +7,7 @@ import type { ServiceContext } from '../../service/context.js';
 import { findIdempotentResponse, saveIdempotentResponse } from '../../store/idempotency.js';
 import { getBlob, getSample, insertSample } from '../../store/samples.js';
 import { actorOf } from '../auth.js';
+import { checkFingerprintUpload } from '../fingerprint-upload.js';
 import { base64Image, checkPhoto } from '../image-upload.js';
 import { waitForJob } from '../job-view.js';
 import { DnaProfileSchema, jobLinks, problemResponses, WaitQuerySchema } from '../schemas.js';
@@ -24,9 +25,22 @@ const SampleBodySchema = Type.Union([
     { modality: Type.Literal('face'), image: Type.String({ description: 'base64 photo (JPEG, PNG, TIFF, WebP)' }), capture: CaptureSchema },
     { additionalProperties: false },
   ),
+  Type.Object(
+    {
+      modality: Type.Literal('fingerprint'),
+      data: Type.String({
+        description: 'base64 fingerprint image (PNG, JPEG, TIFF, BMP, WSQ), ISO 19794-2 / ANSI 378 record, or ANSI/NIST-ITL transaction (all its fingers)',
+      }),
+      position: Type.Optional(Type.Integer({ minimum: 0, maximum: 10, description: 'finger position of a single image' })),
+      ppi: Type.Optional(Type.Number({ minimum: 100, maximum: 2000, description: 'resolution of an image that carries none' })),
+      latent: Type.Optional(Type.Boolean()),
+      capture: CaptureSchema,
+    },
+    { additionalProperties: false },
+  ),
 ]);
 
-type Modality = 'dna' | 'face';
+type Modality = 'dna' | 'face' | 'fingerprint';
 
 interface UploadedSample {
   modality: Modality;
@@ -38,7 +52,21 @@ interface UploadedSample {
 /** Reads a sample from a JSON body or from a multipart upload (fields: modality, capture, file). */
 async function readSample(request: FastifyRequest): Promise<UploadedSample> {
   if (!request.isMultipart()) {
-    const body = request.body as { modality: Modality; profile?: unknown; image?: string; capture?: Record<string, unknown> };
+    const body = request.body as {
+      modality: Modality;
+      profile?: unknown;
+      image?: string;
+      data?: string;
+      position?: number;
+      ppi?: number;
+      latent?: boolean;
+      capture?: Record<string, unknown>;
+    };
+    if (body.modality === 'fingerprint') {
+      const bytes = base64Image(body.data ?? '', 'data');
+      const capture = { ...body.capture, position: body.position, ppi: body.ppi, latent: body.latent };
+      return { modality: 'fingerprint', bytes, mediaType: checkFingerprintUpload(bytes), capture };
+    }
     if (body.modality === 'face') {
       const bytes = base64Image(body.image ?? '', 'image');
       return { modality: 'face', bytes, mediaType: await checkPhoto(bytes), capture: body.capture ?? {} };
@@ -68,16 +96,17 @@ async function readSample(request: FastifyRequest): Promise<UploadedSample> {
     }
   }
   if (!file) throw new IdmError('IDM_VALIDATION', 'the multipart upload has no file part');
-  if (modality !== 'dna' && modality !== 'face') {
-    throw new IdmError('IDM_VALIDATION', `modality must be 'dna' or 'face' (got '${modality ?? ''}')`);
+  if (modality !== 'dna' && modality !== 'face' && modality !== 'fingerprint') {
+    throw new IdmError('IDM_VALIDATION', `modality must be 'dna', 'face' or 'fingerprint' (got '${modality ?? ''}')`);
   }
-  const mediaType = modality === 'face' ? await checkPhoto(file.bytes) : 'application/json';
+  const mediaType =
+    modality === 'face' ? await checkPhoto(file.bytes) : modality === 'fingerprint' ? checkFingerprintUpload(file.bytes) : 'application/json';
   return { modality, bytes: file.bytes, mediaType, capture: { ...capture, filename: file.filename } };
 }
 
 /** Rejects a sample the engine cannot use before anything is stored. */
 function validateSample(sample: UploadedSample): void {
-  if (sample.modality === 'face') return; // checked from its header when it was read
+  if (sample.modality !== 'dna') return; // images and records were checked when they were read
   let document: unknown;
   try {
     document = JSON.parse(new TextDecoder().decode(sample.bytes));

@@ -7,6 +7,7 @@ import type { ServiceContext } from '../../service/context.js';
 import { putBlob } from '../../store/samples.js';
 import { DEFAULT_FREQUENCIES, type SearchRequest } from '../../workers/jobs.js';
 import { actorOf } from '../auth.js';
+import { checkFingerprintUpload } from '../fingerprint-upload.js';
 import { base64Image, checkPhoto } from '../image-upload.js';
 import { waitForJob } from '../job-view.js';
 import { CategorySchema, DnaProfileSchema, JobAcceptedSchema, jobLinks, problemResponses, WaitQuerySchema } from '../schemas.js';
@@ -62,6 +63,24 @@ const FaceSearchSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const FingerprintSearchSchema = Type.Object(
+  {
+    modality: Type.Literal('fingerprint'),
+    data: Type.String({ description: 'base64 probe: image, ISO/ANSI minutiae record, or ANSI/NIST transaction' }),
+    mode: Type.Optional(
+      Type.Union([Type.Literal('finger'), Type.Literal('latent'), Type.Literal('tenprint')], {
+        description: 'finger (default), latent (positions unknown, longer list) or tenprint (every finger, fused per subject)',
+      }),
+    ),
+    position: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 })),
+    ppi: Type.Optional(Type.Number({ minimum: 100, maximum: 2000 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    categories: Type.Optional(Type.Array(CategorySchema, { maxItems: 7 })),
+    agencies: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 })),
+  },
+  { additionalProperties: false },
+);
+
 const ImportSchema = Type.Object(
   {
     category: CategorySchema,
@@ -84,6 +103,19 @@ export function registerSearchRoutes(app: IdmApp, ctx: ServiceContext) {
     return reply.code(202).send({ jobId, state: 'waiting', links: jobLinks(jobId) });
   }
 
+  async function searchFingerprints(
+    body: Static<typeof FingerprintSearchSchema>,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ) {
+    const bytes = base64Image(body.data, 'data');
+    checkFingerprintUpload(bytes);
+    const probeSha256 = await putBlob(ctx.db, bytes);
+    const { data: _data, ...options } = body;
+    const mode = body.mode ?? 'finger';
+    return queueSearch(request, reply, { ...options, mode, modality: 'fingerprint', probeSha256 }, { modality: 'fingerprint', mode, probe: probeSha256 });
+  }
+
   async function searchFaces(body: Static<typeof FaceSearchSchema>, request: FastifyRequest, reply: FastifyReply) {
     const bytes = base64Image(body.image, 'image');
     await checkPhoto(bytes);
@@ -101,13 +133,14 @@ export function registerSearchRoutes(app: IdmApp, ctx: ServiceContext) {
         tags: ['searches'],
         summary: 'Search a gallery; answers 202 with a job id, or the result with ?wait=<seconds>',
         querystring: WaitQuerySchema,
-        body: Type.Union([DnaSearchSchema, FaceSearchSchema]),
+        body: Type.Union([DnaSearchSchema, FaceSearchSchema, FingerprintSearchSchema]),
         response: { 200: Type.Unknown(), 202: JobAcceptedSchema, ...problemResponses },
       },
     },
     async (request, reply) => {
       actorOf(request);
       if (request.body.modality === 'face') return searchFaces(request.body, request, reply);
+      if (request.body.modality === 'fingerprint') return searchFingerprints(request.body, request, reply);
       const body = request.body;
       // Validate the probe here so a bad allele is a 400 now, not a failed job later.
       const profile = parseProfile(body.profile);

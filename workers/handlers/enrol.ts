@@ -1,6 +1,7 @@
 import { IdmError } from '../../engine/errors.js';
 import { isEnrolable } from '../../engine/face/pipeline.js';
 import { appendAuditIn } from '../../store/audit.js';
+import type { Queryable } from '../../store/database.js';
 import { getBlob, getSample } from '../../store/samples.js';
 import { getSubject } from '../../store/subjects.js';
 import { upsertTemplate } from '../../store/templates.js';
@@ -16,6 +17,43 @@ interface ExtractedTemplate {
   extractorVersion: string;
   data: Uint8Array;
   meta?: Record<string, unknown>;
+  /** What the enrolment result reports about this template. */
+  summary?: Record<string, unknown>;
+}
+
+export const FINGERPRINT_EXTRACTOR_VERSION = 'idmatch-minutiae/1';
+
+/** One template per finger: a plain image or record gives one, a tenprint transaction up to ten. */
+async function fingerprintTemplates(
+  runtime: WorkerRuntime,
+  bytes: Uint8Array,
+  capture: Record<string, unknown>,
+): Promise<ExtractedTemplate[]> {
+  const reading = await runtime.pool.run({
+    name: 'fp.read',
+    bytes,
+    options: {
+      ppi: typeof capture.ppi === 'number' ? capture.ppi : undefined,
+      position: typeof capture.position === 'number' ? capture.position : undefined,
+      latent: capture.latent === true,
+    },
+  });
+  return reading.prints.map((print) => {
+    const summary = {
+      position: print.position,
+      role: print.role,
+      source: print.source,
+      minutiae: print.template.minutiae.length,
+      quality: print.template.quality,
+    };
+    return {
+      // Templates read from a standard record keep their provenance in the version: they are not ours.
+      extractorVersion: print.source === 'minutiae-record' ? 'minutiae-record/1' : FINGERPRINT_EXTRACTOR_VERSION,
+      data: new TextEncoder().encode(JSON.stringify(print.template)),
+      meta: { ...summary, skipped: reading.skipped },
+      summary,
+    };
+  });
 }
 
 async function dnaTemplate(runtime: WorkerRuntime, bytes: Uint8Array): Promise<ExtractedTemplate> {
@@ -47,8 +85,10 @@ async function faceTemplate(runtime: WorkerRuntime, bytes: Uint8Array): Promise<
 export interface EnrolResult {
   sampleId: string;
   subjectId: string;
+  /** The first (for most samples the only) template. */
   templateId: string;
   created: boolean;
+  templates: Array<{ templateId: string } & Record<string, unknown>>;
 }
 
 /** Turns a stored sample into its template. Idempotent: a retried job finds the template it made. */
@@ -59,12 +99,31 @@ export async function runEnrolJob(job: JobLike<EnrolJob>, runtime: WorkerRuntime
   const subject = await getSubject(db, sample.subjectId);
   if (!subject) throw new IdmError('IDM_NOT_FOUND', `subject ${sample.subjectId} no longer exists`);
   const bytes = await getBlob(db, sample.contentSha256);
-  if (sample.modality !== 'dna' && sample.modality !== 'face') {
-    throw new IdmError('IDM_VALIDATION', `enrolment of ${sample.modality} samples is not available yet`);
-  }
-  const extracted = sample.modality === 'face' ? await faceTemplate(runtime, bytes) : await dnaTemplate(runtime, bytes);
+  const extracted =
+    sample.modality === 'face'
+      ? [await faceTemplate(runtime, bytes)]
+      : sample.modality === 'fingerprint'
+        ? await fingerprintTemplates(runtime, bytes, sample.capture)
+        : [await dnaTemplate(runtime, bytes)];
   await job.updateProgress(50);
-  const result = await db.transaction(async (tx) => {
+  const templates = await db.transaction(async (tx) => {
+    const made = [];
+    for (const [part, one] of extracted.entries()) {
+      made.push(await storeTemplate(tx, one, part));
+    }
+    return made;
+  });
+  await job.updateProgress(100);
+  return {
+    sampleId: sample.id,
+    subjectId: subject.id,
+    templateId: templates[0].id,
+    created: templates.some((t) => t.created),
+    templates: templates.map((t, part) => ({ templateId: t.id, ...extracted[part].summary })),
+  };
+
+  async function storeTemplate(tx: Queryable, one: ExtractedTemplate, part: number) {
+    if (!subject || !sample) throw new IdmError('IDM_NOT_FOUND', 'the sample went away');
     const template = await upsertTemplate(tx, {
       subjectId: subject.id,
       sampleId: sample.id,
@@ -72,7 +131,10 @@ export async function runEnrolJob(job: JobLike<EnrolJob>, runtime: WorkerRuntime
       category: subject.category,
       restriction: subject.restriction,
       modality: sample.modality,
-      ...extracted,
+      extractorVersion: one.extractorVersion,
+      data: one.data,
+      meta: one.meta,
+      part,
     });
     if (template.created) {
       await appendAuditIn(tx, {
@@ -84,11 +146,9 @@ export async function runEnrolJob(job: JobLike<EnrolJob>, runtime: WorkerRuntime
         resourceId: template.id,
         outcome: 'success',
         source: runtime.source,
-        details: { subjectId: subject.id, sampleId: sample.id, modality: sample.modality, jobId: job.id },
+        details: { subjectId: subject.id, sampleId: sample.id, modality: sample.modality, part, jobId: job.id },
       });
     }
     return template;
-  });
-  await job.updateProgress(100);
-  return { sampleId: sample.id, subjectId: subject.id, templateId: result.id, created: result.created };
+  }
 }
