@@ -60,7 +60,9 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$lock_sum" ]]; then
 fi
 
 bash native/build.sh
-if [[ -f models/build.sh ]]; then bash models/build.sh; fi
+# The default face models: face-api's shipped weights converted to ONNX by our own build step and
+# checked against the SHA-256 pinned in models/manifest.json (files that already match are left alone).
+node --import tsx models/convert.ts >&2
 
 if ((with_services)); then
   ensure_redis

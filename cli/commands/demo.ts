@@ -13,6 +13,7 @@ import { DemoContext } from '../demo/context.js';
 import { runDnaDemo } from '../demo/dna.js';
 import { runDviDemo } from '../demo/dvi.js';
 import { runFaceDemo } from '../demo/face.js';
+import { runFingerprintDemo } from '../demo/fingerprint.js';
 import type { CommandGroups } from '../groups.js';
 import { action } from '../output.js';
 
@@ -55,6 +56,7 @@ export function register({ program }: CommandGroups) {
           const demo = new DemoContext(app, key);
           demo.line(`IDMatch demo (embedded PGlite store at ${dataDir}; Redis ${config.redisUrl})`);
           await runDnaDemo(demo);
+          await runFingerprintDemo(demo);
           await runFaceDemo(demo);
           await runDviDemo(demo, confirmer.key);
           demo.heading('Audit');

@@ -38,7 +38,11 @@ async function fingerprintTemplates(
       latent: capture.latent === true,
     },
   });
-  return reading.prints.map((print) => {
+  // A transaction with both (a latent and its exemplar) enrols the exemplars; latents alone (an unsolved
+  // latent file) are enrolled as they are.
+  const exemplars = reading.prints.filter((print) => print.role === 'exemplar');
+  const prints = exemplars.length > 0 ? exemplars : reading.prints;
+  return prints.map((print) => {
     const summary = {
       position: print.position,
       role: print.role,
