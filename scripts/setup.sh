@@ -55,7 +55,13 @@ lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
 stamp=node_modules/.idmatch-lock-sha256
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$lock_sum" ]]; then
   log "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  if ! npm ci --no-audit --no-fund --loglevel=error >&2; then
+    # npm 11.19 leaves other platforms' optional packages out of the lock it writes, then refuses that
+    # same lock in `npm ci` (EUSAGE, before touching node_modules). `npm install --no-save` installs the
+    # locked versions without rewriting the lock.
+    log "npm ci refused the lock file; installing the locked versions with npm install --no-save"
+    npm install --no-save --no-audit --no-fund --loglevel=error >&2
+  fi
   echo "$lock_sum" > "$stamp"
 fi
 
