@@ -6,6 +6,7 @@ import type { DnaSearchRequest, SearchJob } from '../jobs.js';
 /** A search job whose request is a DNA search. */
 export type DnaSearchJob = SearchJob & { request: DnaSearchRequest };
 import type { JobLike, WorkerRuntime } from '../runtime.js';
+import { visibleTo } from '../visibility.js';
 
 export interface DnaCandidateView {
   rank: number;
@@ -58,11 +59,7 @@ interface Visible {
 function visibleEntry(runtime: WorkerRuntime, job: JobLike<DnaSearchJob>, templateId: string): Visible | null {
   const { request, actor } = job.data;
   const entry = runtime.dna.get(templateId);
-  if (!entry) return null;
-  // A subject restricted to its agency never appears in another agency's candidate list.
-  if (entry.restriction === 'agency' && entry.agencyId !== actor.agencyId) return null;
-  if (request.categories && !request.categories.includes(entry.category)) return null;
-  if (request.agencies && !request.agencies.includes(entry.agencyId)) return null;
+  if (!entry || !visibleTo(entry, actor.agencyId, request)) return null;
   return { subjectId: entry.subjectId, templateId: entry.templateId, agencyId: entry.agencyId, category: entry.category };
 }
 

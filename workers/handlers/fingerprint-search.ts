@@ -2,6 +2,7 @@ import { IdmError } from '../../engine/errors.js';
 import { getBlob } from '../../store/samples.js';
 import type { FingerprintSearchRequest, SearchJob } from '../jobs.js';
 import type { JobLike, WorkerRuntime } from '../runtime.js';
+import { visibleTo } from '../visibility.js';
 import { auditSearch } from './dna-search.js';
 
 export type FingerprintSearchJob = SearchJob & { request: FingerprintSearchRequest };
@@ -78,10 +79,7 @@ export async function runFingerprintSearch(
     const perSubjectBest = new Map<string, (typeof hits)[number]>();
     for (const hit of hits) {
       const entry = runtime.fingerprints.get(hit.id);
-      if (!entry) continue;
-      if (entry.restriction === 'agency' && entry.agencyId !== actor.agencyId) continue;
-      if (request.categories && !request.categories.includes(entry.category)) continue;
-      if (request.agencies && !request.agencies.includes(entry.agencyId)) continue;
+      if (!entry || !visibleTo(entry, actor.agencyId, request)) continue;
       if (!perSubjectBest.has(entry.subjectId)) perSubjectBest.set(entry.subjectId, hit);
     }
     for (const [subjectId, hit] of perSubjectBest) {
