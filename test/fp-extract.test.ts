@@ -5,7 +5,13 @@
 import { describe, expect, it } from 'vitest';
 
 import { IdmError } from '../engine/errors.js';
-import { assessQuality, extractTemplate, extractWithDetails } from '../engine/fingerprint/extract/index.js';
+import { ridgeClarity } from '../engine/fingerprint/extract/enhancement.js';
+import {
+  assessQuality,
+  extractParameters,
+  extractTemplate,
+  extractWithDetails,
+} from '../engine/fingerprint/extract/index.js';
 import { latentCrop, synthesizeFinger, synthesizeImpressions } from '../engine/fingerprint/synth/index.js';
 import type { GrayImage, Minutia } from '../engine/fingerprint/types.js';
 
@@ -109,6 +115,53 @@ describe('extractTemplate on synthetic impressions', () => {
     const kept = details.candidates.filter((c) => c.removed === null);
     expect(kept).toHaveLength(details.template.minutiae.length);
     expect(details.candidates.length).toBeGreaterThan(kept.length);
+  });
+});
+
+describe('orientation field', () => {
+  it('carries the surrounding ridge flow across a patch without a clear direction (coarse scale)', () => {
+    // Straight ridges at 30 degrees, period 9 px, with a 48 px square of deterministic speckle in the
+    // middle: the fine scale (5x5 blocks) sees only speckle at the patch centre, the coarse one the ridges.
+    const theta = Math.PI / 6;
+    let seed = 12345;
+    const speckle = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return (seed >>> 16) & 255;
+    };
+    const image = gray(240, 240, (x, y) => {
+      if (Math.abs(x - 120) < 24 && Math.abs(y - 120) < 24) return speckle() < 128 ? 60 : 190;
+      const across = -x * Math.sin(theta) + y * Math.cos(theta);
+      return Math.round(128 + 80 * Math.cos((2 * Math.PI * across) / 9));
+    });
+    const { orientation } = extractWithDetails(image);
+    const { blocksX, blockSize } = orientation.grid;
+    const centre = ((120 / blockSize) | 0) * blocksX + ((120 / blockSize) | 0);
+    const d = Math.abs(orientation.blockAngle[centre] - theta) % Math.PI;
+    expect(Math.min(d, Math.PI - d)).toBeLessThan((12 * Math.PI) / 180);
+    // Coherence stays the fine scale's: the patch is still marked unclear for the minutia rules.
+    expect(orientation.blockCoherence[centre]).toBeLessThan(0.3);
+  });
+});
+
+describe('ridge clarity (the filter rule for invented ridges)', () => {
+  it('is high on clear ridges and low on speckle, whatever their contrast', () => {
+    let seed = 99;
+    const speckle = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return (seed >>> 16) & 255;
+    };
+    // Left half clear vertical ridges (period 9 px), right half speckle of the same contrast.
+    const image = gray(240, 200, (x) =>
+      x < 120 ? Math.round(128 + 80 * Math.cos((2 * Math.PI * x) / 9)) : speckle() < 128 ? 50 : 210,
+    );
+    const details = extractWithDetails(image);
+    const radius = extractParameters.clarityRadiusPx;
+    const ridges = ridgeClarity(image, details.enhanced, 60, 100, radius);
+    const noise = ridgeClarity(image, details.enhanced, 180, 100, radius);
+    expect(ridges).toBeGreaterThan(0.4);
+    expect(noise).toBeLessThan(extractParameters.minMinutiaClarity);
+    // No kept minutia sits in the speckle.
+    expect(details.template.minutiae.filter((m) => m.x > 130)).toHaveLength(0);
   });
 });
 

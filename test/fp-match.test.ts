@@ -153,6 +153,37 @@ describe('compareTemplates', () => {
     expect(compareTemplates(a, hiRes)).toBeCloseTo(compareTemplates(a, a), 6);
   });
 
+  it('gives every comparison the same score whatever was compared before it', () => {
+    // The comparison reuses working memory (votes, graph marks, assignment scratch) without clearing it
+    // all: a score must not depend on what the previous comparisons left there.
+    const big = prepareTemplate(asTemplate(randomFinger(40, 150)));
+    const templates = [
+      ...Array.from({ length: 4 }, (_, i) => prepareTemplate(asTemplate(randomFinger(30 + i, 25 + 10 * i)))),
+      big,
+      prepareTemplate(impression(randomFinger(31, 35), 9, { rotationRad: 0.2 }).template),
+    ];
+    const pairs = templates.flatMap((_a, i) => templates.map((_b, j) => [i, j] as const));
+    const forward = pairs.map(([i, j]) => compareTemplates(templates[i], templates[j]));
+    const backward = [...pairs].reverse().map(([i, j]) => compareTemplates(templates[i], templates[j]));
+    expect(backward.reverse()).toEqual(forward);
+    // A genuine pair among them scores, and self-comparisons score highest.
+    expect(forward[1 * templates.length + 5]).toBeGreaterThan(0);
+    expect(compareTemplates(big, big)).toBeGreaterThan(Math.max(...forward.filter((_, k) => k !== 4 * 7)));
+  });
+
+  it('gives exactly 0 to unrelated prints whose pairing graphs are too weak to consolidate', () => {
+    const scores: number[] = [];
+    for (let i = 0; i < 6; i++)
+      for (let j = i + 1; j < 6; j++)
+        scores.push(
+          compareTemplates(
+            prepareTemplate(asTemplate(randomFinger(200 + i))),
+            prepareTemplate(asTemplate(randomFinger(300 + j))),
+          ),
+        );
+    expect(scores.filter((s) => s === 0).length).toBeGreaterThan(scores.length / 3);
+  });
+
   it('reads packed templates from a SharedArrayBuffer exactly as the originals', () => {
     const t1 = prepareTemplate(asTemplate(randomFinger(11)));
     const t2 = prepareTemplate(impression(randomFinger(11), 3, { rotationRad: 0.3 }).template);
