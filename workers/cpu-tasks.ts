@@ -4,16 +4,20 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 
-import type { FaceAnalysis, FacePipeline } from '../engine/face/pipeline.js';
-import type { ScanEntry, ScanHit } from '../engine/fingerprint/gallery-scan.js';
-import type { FingerprintReading, ReadOptions } from '../engine/fingerprint/input.js';
+import sharp from 'sharp';
+
+import { createFacePipeline, type FaceAnalysis, type FacePipeline } from '../engine/face/pipeline.js';
+import { prepareScanEntries, type ScanHit, scanGallery } from '../engine/fingerprint/gallery-scan.js';
+import { type FingerprintReading, type ReadOptions, readFingerprints } from '../engine/fingerprint/input.js';
 import type { FingerprintTemplate } from '../engine/fingerprint/types.js';
+import { loadDefaultModels } from '../models/load.js';
 import type { FingerprintGalleryRows } from './fingerprint-gallery.js';
 import { type FamilialOptions, type FamilialRanking, familialSearch } from '../engine/dna/familial.js';
 import { shippedFrequencyTable } from '../engine/dna/frequencies.js';
 import { parseProfile, type StrProfile } from '../engine/dna/profile.js';
 import { type DnaCandidate, type DnaSearchOptions, ProfileDatabase } from '../engine/dna/search.js';
-import type { DviSolution } from '../engine/dvi/solve.js';
+import { parseDviCaseJson } from '../engine/dvi/caseJson.js';
+import { type DviSolution, solveDvi } from '../engine/dvi/solve.js';
 import type { DviSolveSettings } from './jobs.js';
 import { openSharedJson, type SharedGallery } from './shared-gallery.js';
 
@@ -97,40 +101,21 @@ function buildProfileDatabase(value: unknown): ProfileDatabase {
   return database;
 }
 
-// A thread loads what a task family needs on its first task of that family: a DNA search does not
-// wait for ONNX Runtime to load. The face models load once per thread with one ONNX Runtime thread
-// (the pool, not the runtime, owns the cores); sharp gets one thread per pool thread for the same reason.
+// Each pool thread loads the face models once, on its first face task, with one ONNX Runtime thread:
+// the pool, not the runtime, owns the cores. sharp gets one thread per pool thread for the same reason.
 let facePipeline: Promise<FacePipeline> | null = null;
 function faces(): Promise<FacePipeline> {
-  facePipeline ??= (async () => {
-    const [{ default: sharp }, { createFacePipeline }, { loadDefaultModels }] = await Promise.all([
-      import('sharp'),
-      import('../engine/face/pipeline.js'),
-      import('../models/load.js'),
-    ]);
-    sharp.concurrency(1);
-    return createFacePipeline(await loadDefaultModels({ intraOpThreads: 1 }));
-  })();
+  sharp.concurrency(1);
+  facePipeline ??= loadDefaultModels({ intraOpThreads: 1 }).then((models) => createFacePipeline(models));
   return facePipeline;
 }
-
-const fingerprints = () =>
-  Promise.all([import('../engine/fingerprint/input.js'), import('../engine/fingerprint/gallery-scan.js')]).then(
-    ([input, scan]) => ({ ...input, ...scan }),
-  );
-const dvi = () =>
-  Promise.all([import('../engine/dvi/caseJson.js'), import('../engine/dvi/solve.js')]).then(([json, solve]) => ({
-    ...json,
-    ...solve,
-  }));
 
 export default async function runCpuTask(task: CpuTask): Promise<CpuResults[CpuTask['name']]> {
   switch (task.name) {
     case 'fp.read':
-      return (await fingerprints()).readFingerprints(task.bytes, task.options);
+      return readFingerprints(task.bytes, task.options);
     case 'fp.search': {
-      const { prepareScanEntries, scanGallery } = await fingerprints();
-      const entries: ScanEntry[] = openSharedJson(task.gallery, (rows) =>
+      const entries = openSharedJson(task.gallery, (rows) =>
         prepareScanEntries((rows as FingerprintGalleryRows).map(([id, position, template]) => ({ id, position, template }))),
       );
       return task.probes.map((probe) => scanGallery(entries, probe.template, probe.position, task.limit));
@@ -150,7 +135,6 @@ export default async function runCpuTask(task: CpuTask): Promise<CpuResults[CpuT
         frequencies: shippedFrequencyTable(task.frequencies.database, task.frequencies.population),
       });
     case 'dvi.solve': {
-      const { parseDviCaseJson, solveDvi } = await dvi();
       const solution = solveDvi(parseDviCaseJson(task.document, task.caseId), {
         ...task.options,
         onProgress: (progress) => task.progress?.postMessage(progress),
