@@ -118,6 +118,7 @@ class AssignmentScratch {
   tb = new Float32Array(256);
   usedP = new Uint8Array(256);
   usedC = new Uint8Array(256);
+  binStart = new Uint16Array(64);
   candI = new Int32Array(1024);
   candJ = new Int32Array(1024);
   candErr = new Float64Array(1024);
@@ -160,21 +161,10 @@ class AssignmentScratch {
 
 export const assignment = new AssignmentScratch();
 
-/**
- * Greedy one-to-one assignment of probe minutiae (mapped through `t`) to candidate minutiae within the
- * consolidation tolerances (times `looseness`), smallest error first. Leaves the pairs in
- * `assignment.probe/candidate/closeness`; returns their count.
- */
-export function assign(
-  probe: PreparedTemplate,
-  cand: PreparedTemplate,
-  t: Affine,
-  looseness: number,
-): number {
+/** Maps every probe minutia (position and direction) through `t` into assignment.tx/ty/ta/tb. */
+function mapProbe(probe: PreparedTemplate, t: Affine): void {
   const s = assignment;
   const n = probe.count;
-  const m = cand.count;
-  s.ensure(n, m);
   const { tx, ty, ta, tb } = s;
   const { a, b, c, d } = t;
   const pdx = probe.dirX;
@@ -191,6 +181,25 @@ export function assign(
     ta[i] = vx * norm;
     tb[i] = vy * norm;
   }
+}
+
+/**
+ * Greedy one-to-one assignment of probe minutiae (mapped through `t`) to candidate minutiae within the
+ * consolidation tolerances (times `looseness`), smallest error first. Leaves the pairs in
+ * `assignment.probe/candidate/closeness`; returns their count.
+ */
+export function assign(
+  probe: PreparedTemplate,
+  cand: PreparedTemplate,
+  t: Affine,
+  looseness: number,
+): number {
+  const s = assignment;
+  const n = probe.count;
+  const m = cand.count;
+  s.ensure(n, m);
+  mapProbe(probe, t);
+  const { tx, ty, ta, tb } = s;
   const maxD = P.consolidationDistance * looseness;
   const maxD2 = maxD * maxD;
   const maxA = Math.min(Math.PI, P.consolidationAngle * looseness);
@@ -200,6 +209,16 @@ export function assign(
   const cosScale = 1 / (1 - minCos);
   const xs = cand.xSorted;
   const xo = cand.xOrder;
+  // binStart[b]: first candidate (in x order) with x >= x0 + b * maxD.
+  const x0 = m > 0 ? xs[0] : 0;
+  const bins = m > 0 ? Math.min(4096, Math.ceil((xs[m - 1] - x0) / maxD) + 1) : 0;
+  if (s.binStart.length < bins) s.binStart = new Uint16Array(bins * 2);
+  const binStart = s.binStart;
+  for (let b = 0, k = 0; b < bins; b++) {
+    const edge = x0 + b * maxD;
+    while (k < m && xs[k] < edge) k++;
+    binStart[b] = k;
+  }
   const cx = cand.x;
   const cy = cand.y;
   const cdx = cand.dirX;
@@ -210,14 +229,12 @@ export function assign(
     const y = ty[i];
     const ux = ta[i];
     const uy = tb[i];
-    // Candidate minutiae are sorted by x: binary-search the window [x - maxD, x + maxD].
+    // Candidate minutiae are sorted by x: the bin table gives a start at most one bin before the window
+    // [x - maxD, x + maxD] (a binary search here mispredicted a branch per step).
+    const left = x - maxD;
     let lo = 0;
-    let hi = m;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (xs[mid] < x - maxD) lo = mid + 1;
-      else hi = mid;
-    }
+    if (left >= x0) lo = binStart[Math.min(bins - 1, ((left - x0) / maxD) | 0)];
+    while (lo < m && xs[lo] < left) lo++;
     for (let k = lo; k < m && xs[k] <= x + maxD; k++) {
       const j = xo[k];
       const dx = cx[j] - x;
@@ -233,6 +250,14 @@ export function assign(
       found++;
     }
   }
+  return pickPairs(probe, cand, found);
+}
+
+/** Sorts the `found` candidate pairs by error and keeps them greedily one-to-one. */
+function pickPairs(probe: PreparedTemplate, cand: PreparedTemplate, found: number): number {
+  const s = assignment;
+  const n = probe.count;
+  const m = cand.count;
   const { candI, candJ, candErr, usedP, usedC } = s;
   // Insertion sort by error: after the tolerance filter the list is short (tens of entries).
   for (let k = 1; k < found; k++) {

@@ -17,6 +17,13 @@
  * scoring the graph alone it cut the mean EER over DB1-4_B (ISO templates) from 2.7% to 1.8% (fvc)
  * and 2.9% to 2.2% (fvc-large) and halved the mean ZeroFMR. (2) The score judges those pairs against the
  * minutiae in the common area, not against whole templates, so partial overlaps are not punished.
+ * (3) Each consolidated pair is weighted by the graph edges that confirm it (graphSupportShare), so
+ * chance pairs that consolidation's loose first round collects for an impostor count for less.
+ *
+ * Speed (issue 7): root votes are collected without a branch and only the cells that received one are
+ * scanned; each undirected probe edge is filed once; graphs too weak to matter (minGraphScore) are not
+ * consolidated, the strongest is consolidated first and the others stop as soon as they cannot beat it,
+ * and consolidation stops refitting once a round returns the pairs of the round before.
  *
  * All working memory is module-level scratch reused across calls (one instance per worker thread).
  */
@@ -40,8 +47,12 @@ function lengthTolerance(length: number): number {
 
 interface EdgeHash {
   /** Bucket b holds entries start[b] .. start[b+1]-1. */
-  readonly start: Uint16Array | Uint32Array;
+  readonly start: Uint32Array;
+  /** Entries in the fullest bucket (bounds the votes one lookup can cast). */
+  readonly maxBucket: number;
   readonly length: Float32Array;
+  /** 1 / length tolerance of the entry's edge (multiplying is cheaper than dividing in the vote loop). */
+  readonly inverseTolerance: Float32Array;
   readonly refAngle: Float32Array;
   readonly nbrAngle: Float32Array;
   /** Probe minutia the edge leaves (high 16 bits) and the one it reaches (low 16 bits). */
@@ -50,7 +61,8 @@ interface EdgeHash {
 
 const LENGTH_BIN = P.hashLengthBin;
 const ANGLE_BINS = P.hashAngleBins;
-const ANGLE_BIN = TWO_PI / ANGLE_BINS;
+const INVERSE_ANGLE_BIN = ANGLE_BINS / TWO_PI;
+const INVERSE_LENGTH_BIN = 1 / LENGTH_BIN;
 const LENGTH_BINS = Math.ceil((P.neighborRange + lengthTolerance(P.neighborRange)) / LENGTH_BIN) + 1;
 const BUCKETS = LENGTH_BINS * ANGLE_BINS * ANGLE_BINS;
 
@@ -58,23 +70,27 @@ const ROOT_NEIGHBORS = P.rootNeighborCount;
 const hashCache = new WeakMap<PreparedTemplate, EdgeHash>();
 
 function bucketOf(length: number, refAngle: number, nbrAngle: number): number {
-  const l = Math.min(LENGTH_BINS - 1, Math.floor(length / LENGTH_BIN));
-  const a = Math.floor(refAngle / ANGLE_BIN) % ANGLE_BINS;
-  const b = Math.floor(nbrAngle / ANGLE_BIN) % ANGLE_BINS;
+  // Lengths and angles are non-negative, so truncation is the floor (and stays in small-integer arithmetic).
+  // Angles are below 2*pi, so only rounding can reach ANGLE_BINS: a subtraction, not an integer division, wraps it.
+  const l = Math.min(LENGTH_BINS - 1, (length * INVERSE_LENGTH_BIN) | 0);
+  let a = (refAngle * INVERSE_ANGLE_BIN) | 0;
+  let b = (nbrAngle * INVERSE_ANGLE_BIN) | 0;
+  if (a >= ANGLE_BINS) a -= ANGLE_BINS;
+  if (b >= ANGLE_BINS) b -= ANGLE_BINS;
   return (l * ANGLE_BINS + a) * ANGLE_BINS + b;
 }
 
 function forEachBucket(t: PreparedTemplate, slot: number, visit: (bucket: number) => void): void {
   const length = t.edgeLength[slot];
   const tol = lengthTolerance(length);
-  const l0 = Math.max(0, Math.floor((length - tol) / LENGTH_BIN));
-  const l1 = Math.min(LENGTH_BINS - 1, Math.floor((length + tol) / LENGTH_BIN));
+  const l0 = Math.max(0, Math.floor((length - tol) * INVERSE_LENGTH_BIN));
+  const l1 = Math.min(LENGTH_BINS - 1, Math.floor((length + tol) * INVERSE_LENGTH_BIN));
   const ra = t.edgeRefAngle[slot];
   const na = t.edgeNbrAngle[slot];
-  const a0 = Math.floor((ra - P.maxAngleError) / ANGLE_BIN);
-  const a1 = Math.floor((ra + P.maxAngleError) / ANGLE_BIN);
-  const b0 = Math.floor((na - P.maxAngleError) / ANGLE_BIN);
-  const b1 = Math.floor((na + P.maxAngleError) / ANGLE_BIN);
+  const a0 = Math.floor((ra - P.maxAngleError) * INVERSE_ANGLE_BIN);
+  const a1 = Math.floor((ra + P.maxAngleError) * INVERSE_ANGLE_BIN);
+  const b0 = Math.floor((na - P.maxAngleError) * INVERSE_ANGLE_BIN);
+  const b1 = Math.floor((na + P.maxAngleError) * INVERSE_ANGLE_BIN);
   for (let l = l0; l <= l1; l++) {
     for (let a = a0; a <= a1; a++) {
       const aw = ((a % ANGLE_BINS) + ANGLE_BINS) % ANGLE_BINS;
@@ -86,6 +102,15 @@ function forEachBucket(t: PreparedTemplate, slot: number, visit: (bucket: number
   }
 }
 
+/** Whether b's root-voting edges (its ROOT_NEIGHBORS nearest, long enough) include the edge b->a. */
+function isRootEdge(t: PreparedTemplate, b: number, a: number): boolean {
+  const base = b * t.stride;
+  const end = base + Math.min(t.edgeCount[b], ROOT_NEIGHBORS);
+  for (let slot = base; slot < end; slot++)
+    if (t.edgeTarget[slot] === a) return t.edgeLength[slot] >= P.minRootEdgeLength;
+  return false;
+}
+
 function edgeHash(t: PreparedTemplate): EdgeHash {
   const cached = hashCache.get(t);
   if (cached) return cached;
@@ -95,15 +120,23 @@ function edgeHash(t: PreparedTemplate): EdgeHash {
     const count = Math.min(t.edgeCount[a], ROOT_NEIGHBORS);
     for (let s = 0; s < count; s++) {
       const slot = a * t.stride + s;
-      if (t.edgeLength[slot] >= P.minRootEdgeLength) rootEdges.push(slot);
+      if (t.edgeLength[slot] < P.minRootEdgeLength) continue;
+      // Mutual neighbours have the edge both ways; a candidate edge meeting either direction casts the
+      // same two votes, so filing both would count every such agreement twice for twice the work.
+      const b = t.edgeTarget[slot];
+      if (b < a && isRootEdge(t, b, a)) continue;
+      rootEdges.push(slot);
     }
   }
   for (const slot of rootEdges) forEachBucket(t, slot, (bucket) => counts[bucket + 1]++);
   for (let i = 0; i < BUCKETS; i++) counts[i + 1] += counts[i];
   const total = counts[BUCKETS];
-  const start = total < 0x10000 ? Uint16Array.from(counts) : counts;
+  const start = counts;
+  let maxBucket = 0;
+  for (let i = 0; i < BUCKETS; i++) maxBucket = Math.max(maxBucket, start[i + 1] - start[i]);
   const fill = counts.slice(0, BUCKETS);
   const length = new Float32Array(total);
+  const inverseTolerance = new Float32Array(total);
   const refAngle = new Float32Array(total);
   const nbrAngle = new Float32Array(total);
   const ends = new Uint32Array(total);
@@ -112,12 +145,13 @@ function edgeHash(t: PreparedTemplate): EdgeHash {
     forEachBucket(t, slot, (bucket) => {
       const k = fill[bucket]++;
       length[k] = t.edgeLength[slot];
+      inverseTolerance[k] = 1 / lengthTolerance(t.edgeLength[slot]);
       refAngle[k] = t.edgeRefAngle[slot];
       nbrAngle[k] = t.edgeNbrAngle[slot];
       ends[k] = from * 0x10000 + t.edgeTarget[slot];
     });
   }
-  const hash = { start, length, refAngle, nbrAngle, ends };
+  const hash = { start, maxBucket, length, inverseTolerance, refAngle, nbrAngle, ends };
   hashCache.set(t, hash);
   return hash;
 }
@@ -128,11 +162,21 @@ const ROOTS = P.rootCount;
 const KEPT = P.consolidatedPairings;
 
 class GraphScratch {
+  /** Root votes per (probe, candidate) minutia pair; all zero between comparisons. */
   votes = new Float32Array(64 * 64);
-  tried = new Uint8Array(64 * 64);
+  /** Cells of `votes` that received a vote (with repeats), so that only they are scanned and cleared. */
+  touched = new Int32Array(1024);
+  /** tried[p * m + c] === stamp: the pair is inside a pairing graph of this comparison (no clearing needed). */
+  tried = new Uint32Array(64 * 64);
+  stamp = 0;
   pairedP = new Int32Array(256);
   pairedC = new Int32Array(256);
   pairP = new Int32Array(256);
+  /** Per probe minutia: its partner in the pairing graph being consolidated (-1 none), and that pair's support. */
+  graphPartner = new Int32Array(256);
+  graphSupport = new Int32Array(256);
+  /** Per pair of the last consolidation: its weight in the score. */
+  pairWeight = new Float64Array(256);
   pairC = new Int32Array(256);
   support = new Int32Array(256);
   pairCount = 0;
@@ -149,19 +193,25 @@ class GraphScratch {
   keptS = new Int32Array(KEPT * 256);
   keptCount = new Int32Array(KEPT);
   keptScore = new Float64Array(KEPT);
+  /** Kept slots by decreasing graph score. */
+  order = new Int32Array(KEPT);
   transform: Affine = { a: 1, b: 0, c: 0, d: 1, tx: 0, ty: 0 };
   bestSlot = -1;
 
   ensure(n: number, m: number): void {
     if (this.votes.length < n * m) {
       this.votes = new Float32Array(n * m * 2);
-      this.tried = new Uint8Array(n * m * 2);
+      this.tried = new Uint32Array(n * m * 2);
+      this.stamp = 0;
     }
     const k = Math.max(n, m);
     if (this.pairedP.length < k) {
       this.pairedP = new Int32Array(k * 2);
       this.pairedC = new Int32Array(k * 2);
       this.pairP = new Int32Array(k * 2);
+      this.graphPartner = new Int32Array(k * 2);
+      this.graphSupport = new Int32Array(k * 2);
+      this.pairWeight = new Float64Array(k * 2);
       this.pairC = new Int32Array(k * 2);
       this.support = new Int32Array(k * 2);
     }
@@ -244,9 +294,12 @@ class GraphScratch {
     keptScore[slot] = score;
     this.keptCount[slot] = count;
     const offset = slot * this.keptStride;
-    this.keptP.set(this.pairP.subarray(0, count), offset);
-    this.keptC.set(this.pairC.subarray(0, count), offset);
-    this.keptS.set(this.support.subarray(0, count), offset);
+    const { keptP, keptC, keptS, pairP, pairC, support } = this;
+    for (let i = 0; i < count; i++) {
+      keptP[offset + i] = pairP[i];
+      keptC[offset + i] = pairC[i];
+      keptS[offset + i] = support[i];
+    }
   }
 }
 
@@ -254,15 +307,19 @@ const G = new GraphScratch();
 
 // --- root finding
 
+/** Root order: more votes first, then the lower (probe, candidate) cell index. */
+function before(v: number, i: number, u: number, k: number): boolean {
+  return v > u || (v === u && i < k);
+}
+
 /** Fills G.rootP/rootC with the best-voted minutia pairs; returns how many. */
 function findRoots(probe: PreparedTemplate, cand: PreparedTemplate): number {
-  const n = probe.count;
   const m = cand.count;
   const votes = G.votes;
-  votes.fill(0, 0, n * m);
   const hash = edgeHash(probe);
   const { start } = hash;
   const hLen = hash.length;
+  const hInvTol = hash.inverseTolerance;
   const hRef = hash.refAngle;
   const hNbr = hash.nbrAngle;
   const hEnds = hash.ends;
@@ -270,8 +327,13 @@ function findRoots(probe: PreparedTemplate, cand: PreparedTemplate): number {
   const cRef = cand.edgeRefAngle;
   const cNbr = cand.edgeNbrAngle;
   const cTarget = cand.edgeTarget;
-  const maxAngle = P.maxAngleError;
+  const inverseMaxAngle = 1 / P.maxAngleError;
   const minRoot = P.minRootEdgeLength;
+  // Each hash entry can touch two cells: make room for the worst case up front.
+  const maxTouched = 2 * m * ROOT_NEIGHBORS * hash.maxBucket;
+  if (G.touched.length < maxTouched) G.touched = new Int32Array(maxTouched * 2);
+  let touchedCount = 0;
+  const touched = G.touched;
   for (let c = 0; c < m; c++) {
     const base = c * cand.stride;
     const end = base + Math.min(cand.edgeCount[c], ROOT_NEIGHBORS);
@@ -285,29 +347,39 @@ function findRoots(probe: PreparedTemplate, cand: PreparedTemplate): number {
       // Branch-free on purpose: which probe edges pass is data-dependent and unpredictable, and
       // mispredicted branches, not arithmetic, dominated the cost of this loop.
       for (let k = start[bucket]; k < stop; k++) {
-        const pl = hLen[k];
-        const tol = lengthTolerance(pl);
-        const dl = Math.abs(pl - length);
+        const dl = Math.abs(hLen[k] - length) * hInvTol[k];
         const ra0 = Math.abs(hRef[k] - ra);
-        const da = Math.min(ra0, TWO_PI - ra0);
+        const da = Math.min(ra0, TWO_PI - ra0) * inverseMaxAngle;
         const na0 = Math.abs(hNbr[k] - na);
-        const db = Math.min(na0, TWO_PI - na0);
-        const w = 1 - (dl / tol + (da + db) / maxAngle) / 3;
-        const ok = Number(dl <= tol) * Number(da <= maxAngle) * Number(db <= maxAngle);
+        const db = Math.min(na0, TWO_PI - na0) * inverseMaxAngle;
+        // Each error is scaled to 1 at its tolerance.
+        const w = 1 - (dl + da + db) * (1 / 3);
+        const ok = Number(dl <= 1) * Number(da <= 1) * Number(db <= 1);
         const ends = hEnds[k];
-        votes[(ends >>> 16) * m + c] += w * ok;
-        votes[(ends & 0xffff) * m + cTarget[slot]] += w * ok;
+        const from = (ends >>> 16) * m + c;
+        const to = (ends & 0xffff) * m + cTarget[slot];
+        votes[from] += w * ok;
+        votes[to] += w * ok;
+        // Recorded only when the edges agree, still without a branch.
+        touched[touchedCount] = from;
+        touched[touchedCount + 1] = to;
+        touchedCount += 2 * ok;
       }
     }
   }
+  // Top ROOTS cells by vote, ties to the lower cell index; each cell is read once and cleared.
   const { rootP, rootC, rootVote } = G;
   let found = 0;
-  for (let i = 0; i < n * m; i++) {
+  for (let t = 0; t < touchedCount; t++) {
+    const i = touched[t];
     const v = votes[i];
-    if (v <= 0) continue;
-    if (found === ROOTS && v <= rootVote[found - 1]) continue;
+    if (v === 0) continue; // already taken (a cell appears once per vote it received)
+    votes[i] = 0;
+    if (v < 0 || Number.isNaN(v)) continue;
+    if (found === ROOTS && !before(v, i, rootVote[found - 1], rootP[found - 1] * m + rootC[found - 1]))
+      continue;
     let j = found < ROOTS ? found++ : found - 1;
-    while (j > 0 && rootVote[j - 1] < v) {
+    while (j > 0 && before(v, i, rootVote[j - 1], rootP[j - 1] * m + rootC[j - 1])) {
       rootVote[j] = rootVote[j - 1];
       rootP[j] = rootP[j - 1];
       rootC[j] = rootC[j - 1];
@@ -334,6 +406,10 @@ function pushEdges(probe: PreparedTemplate, cand: PreparedTemplate, p: number, c
   const cLen = cand.edgeLength;
   const cRef = cand.edgeRefAngle;
   const cNbr = cand.edgeNbrAngle;
+  const cTarget = cand.edgeTarget;
+  const pTarget = probe.edgeTarget;
+  const pRef = probe.edgeRefAngle;
+  const pNbr = probe.edgeNbrAngle;
   const maxAngle = P.maxAngleError;
   let lo = cBase;
   // Both edge lists are sorted by length, so compatible candidate edges form a window that only moves right.
@@ -341,14 +417,14 @@ function pushEdges(probe: PreparedTemplate, cand: PreparedTemplate, p: number, c
     const pl = pLen[ep];
     const tol = lengthTolerance(pl);
     while (lo < cEnd && cLen[lo] < pl - tol) lo++;
-    const q = probe.edgeTarget[ep];
+    const q = pTarget[ep];
     const qPair = pairedP[q];
-    const pra = probe.edgeRefAngle[ep];
-    const pna = probe.edgeNbrAngle[ep];
+    const pra = pRef[ep];
+    const pna = pNbr[ep];
     for (let ec = lo; ec < cEnd; ec++) {
       const cl = cLen[ec];
       if (cl > pl + tol) break;
-      const r = cand.edgeTarget[ec];
+      const r = cTarget[ec];
       if (qPair !== pairedC[r]) continue; // one end paired elsewhere, or both paired to different partners
       let da = pra > cRef[ec] ? pra - cRef[ec] : cRef[ec] - pra;
       if (da > Math.PI) da = TWO_PI - da;
@@ -400,23 +476,78 @@ function graphScore(probe: PreparedTemplate, cand: PreparedTemplate): number {
 }
 
 /**
+ * Sum of the pair weights of the current assignment: its closeness, scaled by how well the pairing
+ * graph `slot` confirmed the pair. A pair that consolidation alone found, or that no graph edge
+ * confirmed, counts (1 - graphSupportShare); one confirmed by supportCap edges counts in full. Chance
+ * pairs of an impostor are rarely tied into the graph by several edges, genuine ones usually are.
+ */
+function pairWeights(probe: PreparedTemplate, slot: number, pairs: number): number {
+  const { graphPartner, graphSupport } = G;
+  graphPartner.fill(-1, 0, probe.count);
+  const offset = slot * G.keptStride;
+  for (let i = 0; i < G.keptCount[slot]; i++) {
+    graphPartner[G.keptP[offset + i]] = G.keptC[offset + i];
+    graphSupport[G.keptP[offset + i]] = G.keptS[offset + i];
+  }
+  const share = P.graphSupportShare;
+  let weight = 0;
+  for (let i = 0; i < pairs; i++) {
+    const p = assignment.probe[i];
+    const support = graphPartner[p] === assignment.candidate[i] ? Math.min(graphSupport[p], P.supportCap) : 0;
+    const w = assignment.closeness[i] * (1 - share + (share * support) / P.supportCap);
+    G.pairWeight[i] = w;
+    weight += w;
+  }
+  return weight;
+}
+
+const saved = { probe: new Int32Array(256), candidate: new Int32Array(256) };
+
+function savePairs(pairs: number): void {
+  if (saved.probe.length < pairs) {
+    saved.probe = new Int32Array(pairs * 2);
+    saved.candidate = new Int32Array(pairs * 2);
+  }
+  for (let i = 0; i < pairs; i++) {
+    saved.probe[i] = assignment.probe[i];
+    saved.candidate[i] = assignment.candidate[i];
+  }
+}
+
+/** Whether the current assignment holds exactly the saved pairs (both come out in error order). */
+function sameAsSaved(pairs: number): boolean {
+  for (let i = 0; i < pairs; i++)
+    if (saved.probe[i] !== assignment.probe[i] || saved.candidate[i] !== assignment.candidate[i])
+      return false;
+  return true;
+}
+
+/**
  * Consolidates the kept pairing in `slot` (ICP-like rounds: a loose first assignment recovers pairs
  * the graph missed, each refit tightens), leaving the final assignment in `assignment` and the
  * transform in G.transform. Returns the final score.
  */
-function consolidate(probe: PreparedTemplate, cand: PreparedTemplate, slot: number): number {
+function consolidate(probe: PreparedTemplate, cand: PreparedTemplate, slot: number, toBeat: number): number {
   const offset = slot * G.keptStride;
   const t = fitTransform(probe, cand, G.keptP, G.keptC, offset, G.keptCount[slot], G.transform);
   let pairs = 0;
   const rounds = P.consolidationRounds;
   for (let round = 0; round < rounds; round++) {
+    const previous = pairs;
     pairs = assign(probe, cand, t, round === 0 && rounds > 1 ? P.firstRoundLooseness : 1);
     if (pairs < 2) return 0;
-    if (round < rounds - 1) fitTransform(probe, cand, assignment.probe, assignment.candidate, 0, pairs, t);
+    // The loose first round finds (nearly) every pair later rounds can: when even that many perfect
+    // pairs in the smallest common area could not beat the score to beat, stop here.
+    if (round === 0 && pairs * pairs < toBeat * Math.max(pairs, P.minOverlapCount)) return 0;
+    if (round < rounds - 1) {
+      // Same pairs as the round before: the refit would give the same transform and the same pairs again.
+      if (round > 0 && pairs === previous && sameAsSaved(pairs)) break;
+      savePairs(pairs);
+      fitTransform(probe, cand, assignment.probe, assignment.candidate, 0, pairs, t);
+    }
   }
   measureOverlap(probe, cand);
-  let weight = 0;
-  for (let i = 0; i < pairs; i++) weight += assignment.closeness[i];
+  const weight = pairWeights(probe, slot, pairs);
   // The score grows with the square of the closeness-weighted pair count and falls with the geometric
   // mean of the minutiae in the common area (each counted at least minOverlapCount), so it rewards
   // many pairs, and many pairs out of few chances, but not a handful of pairs in a sliver of overlap.
@@ -447,21 +578,38 @@ function run(probe: PreparedTemplate, cand: PreparedTemplate): number {
   G.ensure(n, m);
   const roots = findRoots(probe, cand);
   const tried = G.tried;
-  tried.fill(0, 0, n * m);
+  if (G.stamp === 0xffffffff) {
+    tried.fill(0);
+    G.stamp = 0;
+  }
+  const stamp = ++G.stamp;
   for (let k = 0; k < roots; k++) {
     const p0 = G.rootP[k];
     const c0 = G.rootC[k];
     // A root already inside an earlier pairing would grow (nearly) the same graph again.
-    if (tried[p0 * m + c0]) continue;
+    if (tried[p0 * m + c0] === stamp) continue;
     expand(probe, cand, p0, c0);
-    for (let i = 0; i < G.pairCount; i++) tried[G.pairP[i] * m + G.pairC[i]] = 1;
+    for (let i = 0; i < G.pairCount; i++) tried[G.pairP[i] * m + G.pairC[i]] = stamp;
     G.keep(graphScore(probe, cand));
   }
   let best = 0;
   let bestSlot = -1;
-  for (let slot = 0; slot < KEPT; slot++) {
+  // Best graph first, so that the bound in consolidate() can cut the others short.
+  const order = G.order;
+  for (let k = 0; k < KEPT; k++) {
+    let j = k;
+    while (j > 0 && G.keptScore[order[j - 1]] < G.keptScore[k]) {
+      order[j] = order[j - 1];
+      j--;
+    }
+    order[j] = k;
+  }
+  for (let k = 0; k < KEPT; k++) {
+    const slot = order[k];
     if (G.keptCount[slot] < P.minGraphPairs) continue;
-    const score = consolidate(probe, cand, slot);
+    // Sorted by graph score: every remaining graph is weaker still.
+    if (G.keptScore[slot] < P.minGraphScore) break;
+    const score = consolidate(probe, cand, slot, best);
     if (score > best) {
       best = score;
       bestSlot = slot;
@@ -498,7 +646,7 @@ export function comparePairing(probe: PreparedTemplate, cand: PreparedTemplate):
       transform: { a: 1, b: 0, c: 0, d: 1, tx: 0, ty: 0 },
     };
   }
-  consolidate(probe, cand, slot);
+  consolidate(probe, cand, slot, 0);
   const pairs = assignment.count;
   const probeIdx = assignment.probe.slice(0, pairs);
   const candIdx = assignment.candidate.slice(0, pairs);
@@ -508,9 +656,9 @@ export function comparePairing(probe: PreparedTemplate, cand: PreparedTemplate):
     graphSupport.set(G.keptP[offset + i] * 65536 + G.keptC[offset + i], G.keptS[offset + i]);
   const support = Int32Array.from(probeIdx, (p, i) => graphSupport.get(p * 65536 + candIdx[i]) ?? 0);
   let weight = 0;
-  for (let i = 0; i < pairs; i++) weight += assignment.closeness[i];
-  const contribution = Float64Array.from(assignment.closeness.subarray(0, pairs), (c) =>
-    weight > 0 ? (c * score) / weight : 0,
+  for (let i = 0; i < pairs; i++) weight += G.pairWeight[i];
+  const contribution = Float64Array.from(G.pairWeight.subarray(0, pairs), (w) =>
+    weight > 0 ? (w * score) / weight : 0,
   );
   return { score, probe: probeIdx, candidate: candIdx, support, contribution, transform: { ...G.transform } };
 }
