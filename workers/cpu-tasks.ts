@@ -7,11 +7,11 @@ import type { MessagePort } from 'node:worker_threads';
 import sharp from 'sharp';
 
 import { createFacePipeline, type FaceAnalysis, type FacePipeline } from '../engine/face/pipeline.js';
-import { prepareScanEntries, type ScanHit, scanGallery } from '../engine/fingerprint/gallery-scan.js';
+import { type GallerySnapshot, searchSnapshot } from '../engine/fingerprint/identify/index.js';
 import { type FingerprintReading, type ReadOptions, readFingerprints } from '../engine/fingerprint/input.js';
 import type { FingerprintTemplate } from '../engine/fingerprint/types.js';
 import { loadDefaultModels } from '../models/load.js';
-import type { FingerprintGalleryRows } from './fingerprint-gallery.js';
+import { scoreToLogLr } from '../engine/fingerprint/match/index.js';
 import { type FamilialOptions, type FamilialRanking, familialSearch } from '../engine/dna/familial.js';
 import { shippedFrequencyTable } from '../engine/dna/frequencies.js';
 import { parseProfile, type StrProfile } from '../engine/dna/profile.js';
@@ -66,9 +66,18 @@ export interface FingerprintReadTask {
 
 export interface FingerprintSearchTask {
   name: 'fp.search';
-  gallery: SharedGallery;
+  gallery: GallerySnapshot;
+  /** Position 0 searches as a latent (every position); 1-10 as a finger of that position. */
   probes: Array<{ position: number; template: FingerprintTemplate }>;
   limit: number;
+}
+
+export interface FingerprintHit {
+  id: string;
+  position: number;
+  score: number;
+  fmr: number;
+  log10Lr: number;
 }
 
 export type CpuTask =
@@ -87,7 +96,7 @@ interface CpuResults {
   'dvi.solve': DviSolution;
   'face.analyse': FaceAnalysis;
   'fp.read': FingerprintReading;
-  'fp.search': ScanHit[][];
+  'fp.search': FingerprintHit[][];
 }
 
 export type CpuTaskResult<T extends CpuTask> = CpuResults[T['name']];
@@ -114,12 +123,14 @@ export default async function runCpuTask(task: CpuTask): Promise<CpuResults[CpuT
   switch (task.name) {
     case 'fp.read':
       return readFingerprints(task.bytes, task.options);
-    case 'fp.search': {
-      const entries = openSharedJson(task.gallery, (rows) =>
-        prepareScanEntries((rows as FingerprintGalleryRows).map(([id, position, template]) => ({ id, position, template }))),
+    case 'fp.search':
+      return task.probes.map((probe) =>
+        searchSnapshot(task.gallery, probe.template, {
+          mode: probe.position > 0 ? 'finger' : 'latent',
+          positions: probe.position > 0 ? [probe.position] : undefined,
+          limit: task.limit,
+        }).map((c) => ({ id: c.id, position: c.position, score: c.score, fmr: c.fmr, log10Lr: scoreToLogLr(c.score) })),
       );
-      return task.probes.map((probe) => scanGallery(entries, probe.template, probe.position, task.limit));
-    }
     case 'face.analyse':
       return (await faces()).analyse(task.bytes, { maxFaces: task.maxFaces });
     case 'dna.template':

@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
-
+import { FingerprintGallery as SharedFingerprints, type GallerySnapshot } from '../engine/fingerprint/identify/index.js';
 import type { FingerprintTemplate } from '../engine/fingerprint/types.js';
 import type { Queryable } from '../store/database.js';
 import type { Restriction, SubjectCategory } from '../store/subjects.js';
 import { templateChangesSince } from '../store/templates.js';
-import { type SharedGallery, shareJson } from './shared-gallery.js';
 
 export interface FingerprintGalleryEntry {
   templateId: string;
@@ -14,34 +12,30 @@ export interface FingerprintGalleryEntry {
   category: SubjectCategory;
   restriction: Restriction;
   position: number;
-  template: FingerprintTemplate;
 }
 
-/** The fingerprint gallery as shared with the pool threads: [templateId, position, template]. */
-export type FingerprintGalleryRows = Array<[string, number, FingerprintTemplate]>;
-
 /**
- * The fingerprint templates of one worker process, kept in step with the store by template sequence
- * number before every search (inserts visible at once, deletions immediate), handed to the pool
- * threads once per version.
+ * The fingerprint gallery of one worker process: the identification engine's gallery, whose prepared
+ * templates and binary codes live in SharedArrayBuffers that the pool threads search without a copy,
+ * kept in step with the store by template sequence number before every search (an enrolment is visible
+ * to the next search, a deletion is immediate). Access rules and provenance stay here, in the owner.
  */
 export class FingerprintGallery {
+  readonly #gallery = new SharedFingerprints();
   readonly #entries = new Map<string, FingerprintGalleryEntry>();
-  readonly #key = `fingerprint-${randomUUID()}`;
   #seq = 0;
-  #version = 0;
-  #shared: SharedGallery | null = null;
+  #snapshot: GallerySnapshot | null = null;
 
   async catchUp(db: Queryable): Promise<void> {
     for (;;) {
       const changes = await templateChangesSince(db, 'fingerprint', this.#seq);
       for (const change of changes) {
         this.#seq = change.seq;
-        if (change.data === null) {
-          this.#entries.delete(change.id);
-          continue;
-        }
+        if (this.#entries.delete(change.id)) this.#gallery.remove(change.id);
+        if (change.data === null) continue;
         const template = JSON.parse(new TextDecoder().decode(change.data)) as FingerprintTemplate;
+        const position = Number(change.meta.position ?? 0);
+        this.#gallery.add(change.id, template, { position, subjectId: change.subjectId });
         this.#entries.set(change.id, {
           templateId: change.id,
           subjectId: change.subjectId,
@@ -49,11 +43,10 @@ export class FingerprintGallery {
           agencyId: change.agencyId,
           category: change.category,
           restriction: change.restriction,
-          position: Number(change.meta.position ?? 0),
-          template,
+          position,
         });
       }
-      if (changes.length > 0) this.#version += 1;
+      if (changes.length > 0) this.#snapshot = null;
       if (changes.length < 50_000) return;
     }
   }
@@ -66,11 +59,9 @@ export class FingerprintGallery {
     return this.#entries.size;
   }
 
-  shared(): SharedGallery {
-    if (!this.#shared || this.#shared.version !== this.#version) {
-      const rows: FingerprintGalleryRows = [...this.#entries.values()].map((e) => [e.templateId, e.position, e.template]);
-      this.#shared = shareJson(this.#key, this.#version, rows);
-    }
-    return this.#shared;
+  /** Shared buffers plus ids: posting it to a pool thread shares the buffers, it does not copy them. */
+  snapshot(): GallerySnapshot {
+    this.#snapshot ??= this.#gallery.snapshot();
+    return this.#snapshot;
   }
 }

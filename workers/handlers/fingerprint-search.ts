@@ -68,7 +68,7 @@ export async function runFingerprintSearch(
   }));
   const hitLists = await runtime.pool.run({
     name: 'fp.search',
-    gallery: runtime.fingerprints.shared(),
+    gallery: runtime.fingerprints.snapshot(),
     probes,
     limit: limit * HITS_PER_PROBE_FACTOR,
   });

@@ -4,7 +4,8 @@
  * a short ridge), bridges (two bifurcations joined by a short ridge), lakes (two bifurcations joined by
  * two ridges), broken ridges (two endings
  * facing each other across a short gap); then context rules: too close to the finger's edge, in an area
- * of no clear orientation, or in a dense cluster. Every candidate keeps the reason it was dropped, for
+ * of no clear orientation, where the enhancement found little of the input's contrast in ridge form
+ * (its ridges there are invented), or in a dense cluster. Every candidate keeps the reason it was dropped, for
  * transparency.
  */
 import type { Minutia, MinutiaType } from '../types.js';
@@ -20,6 +21,7 @@ export type RemovalReason =
   | 'gap'
   | 'border'
   | 'coherence'
+  | 'clarity'
   | 'cluster'
   | 'crossing';
 
@@ -44,6 +46,9 @@ export interface FilterContext {
   coherenceAt: (x: number, y: number) => number;
   /** Ridge orientation (radians, image axes, [0, pi)) of the block containing each pixel. */
   orientationAt: (x: number, y: number) => number;
+  /** Ridge clarity around a point (enhancement.ts ridgeClarity); without it the clarity rule is off
+   * (the synthetic generator's clean masters have no enhancement). */
+  clarityAt?: (x: number, y: number) => number;
 }
 
 /**
@@ -203,6 +208,7 @@ export function filterMinutiae(
     const i = Math.round(m.y) * width + Math.round(m.x);
     if (context.borderDistance[i] < margin) drop(m, 'border');
     else if (context.coherenceAt(m.x, m.y) < P.minMinutiaCoherence) drop(m, 'coherence');
+    else if (context.clarityAt && context.clarityAt(m.x, m.y) < P.minMinutiaClarity) drop(m, 'clarity');
   }
   const radius = scaled(P.clusterRadiusPx, ppi);
   const kept = list.filter((m) => !m.removed);
@@ -227,10 +233,30 @@ export function toMinutiae(list: MinutiaCandidate[], context: FilterContext): Mi
     out.push({
       x: Math.round(m.x),
       y: Math.round(m.y),
-      angleRad: isoAngle(m.dx, m.dy),
+      angleRad: refinedAngle(m, context),
       type: m.type,
       quality: Math.max(1, Math.round(100 * clarity * (0.5 + 0.5 * inset))),
     });
   }
   return out;
+}
+
+/**
+ * A minutia's ISO direction: the direction traced along its skeleton (a few pixels, so quantised and
+ * bent by thinning artefacts) averaged with the smoothed ridge orientation of its block, taken in the
+ * traced sense. Where the two disagree by more than `directionMaxFieldDeviationRad` (a curving ridge near a
+ * core, a bifurcation's stem across the flow) the traced direction stands alone.
+ */
+function refinedAngle(m: MinutiaCandidate, context: FilterContext): number {
+  const theta = context.orientationAt(m.x, m.y);
+  let ux = Math.cos(theta);
+  let uy = Math.sin(theta);
+  const dot = ux * m.dx + uy * m.dy;
+  if (Math.abs(dot) < Math.cos(P.directionMaxFieldDeviationRad)) return isoAngle(m.dx, m.dy);
+  if (dot < 0) {
+    ux = -ux;
+    uy = -uy;
+  }
+  const w = P.directionFieldWeight;
+  return isoAngle(w * ux + (1 - w) * m.dx, w * uy + (1 - w) * m.dy);
 }

@@ -6,7 +6,7 @@
 import { IdmError } from '../../errors.js';
 import type { FingerprintTemplate, GrayImage } from '../types.js';
 import { type BinaryImage, binarise } from './binarisation.js';
-import { type EnhancedImage, enhance } from './enhancement.js';
+import { type EnhancedImage, enhance, ridgeClarity } from './enhancement.js';
 import { type MinutiaCandidate, candidates, filterMinutiae, toMinutiae } from './filtering.js';
 import { type FrequencyMap, ridgeFrequency } from './frequency.js';
 import { type SkeletonNode, skeletonNodes } from './minutiae.js';
@@ -80,6 +80,7 @@ export function extractWithDetails(input: GrayImage, options: ExtractOptions = {
   const nodes = skeletonNodes(skeleton, segmentation.pixels, ppi);
   const list = candidates(nodes);
   const { blockSize, blocksX } = segmentation.grid;
+  const clarityRadius = Math.round(scaled(extractParameters.clarityRadiusPx, ppi));
   const context = {
     width,
     height,
@@ -89,6 +90,7 @@ export function extractWithDetails(input: GrayImage, options: ExtractOptions = {
       orientation.blockCoherence[((y / blockSize) | 0) * blocksX + ((x / blockSize) | 0)],
     orientationAt: (x: number, y: number) =>
       orientation.blockAngle[((y / blockSize) | 0) * blocksX + ((x / blockSize) | 0)],
+    clarityAt: (x: number, y: number) => ridgeClarity(image, enhanced, x, y, clarityRadius),
   };
   filterMinutiae(nodes, list, context);
   const minutiae = toMinutiae(list, context);
