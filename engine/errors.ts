@@ -36,7 +36,6 @@ export const problemCatalogue = {
   IDM_BAD_CASE: { status: 400, title: 'Malformed DVI case' },
   IDM_BAD_TRANSITION: { status: 409, title: 'Status transition not allowed' },
   IDM_BAD_MUTATION_MODEL: { status: 400, title: 'Mutation model is invalid for this locus' },
-  IDM_DVI_TOO_LARGE: { status: 422, title: 'DVI search exceeds the configured limits' },
   // --- fingerprint formats and images
   IDM_BAD_IMAGE: { status: 400, title: 'Image cannot be decoded' },
   IDM_IMAGE_TOO_LARGE: { status: 413, title: 'Image dimensions exceed the limit' },
