@@ -113,7 +113,7 @@ describe('bad input gets a precise 4xx problem and writes nothing', () => {
     ].join('\r\n');
     const response = await service.app.inject({
       method: 'POST',
-      url: `/v1/subjects/${subjectId}/samples?wait=60`,
+      url: `/v1/subjects/${subjectId}/samples?wait=120`,
       headers: { ...bearer(key), 'content-type': `multipart/form-data; boundary=${boundary}` },
       payload: body,
     });

@@ -26,7 +26,7 @@ describe.each(DRIVERS)('DNA direct match through HTTP (%s store)', (driver) => {
     const id = subject.json().id as string;
     const sample = await service.app.inject({
       method: 'POST',
-      url: `/v1/subjects/${id}/samples?wait=60`,
+      url: `/v1/subjects/${id}/samples?wait=120`,
       headers: bearer(enrolKey),
       payload: { modality: 'dna', profile: randomProfile(profileSeed) },
     });
@@ -39,7 +39,7 @@ describe.each(DRIVERS)('DNA direct match through HTTP (%s store)', (driver) => {
     for (const seed of [11, 12, 13, 14]) people.push(await enrol(seed));
     const search = await service.app.inject({
       method: 'POST',
-      url: '/v1/searches?wait=60',
+      url: '/v1/searches?wait=120',
       headers: bearer(searchKey),
       payload: { modality: 'dna', profile: randomProfile(13), stringency: 'high', minSharedLoci: 10 },
     });
@@ -59,7 +59,7 @@ describe.each(DRIVERS)('DNA direct match through HTTP (%s store)', (driver) => {
     const ask = (minSharedLoci: number) =>
       service.app.inject({
         method: 'POST',
-        url: '/v1/searches?wait=60',
+        url: '/v1/searches?wait=120',
         headers: bearer(searchKey),
         payload: { modality: 'dna', profile: { loci: partial }, stringency: 'high', minSharedLoci },
       });
@@ -99,7 +99,7 @@ describe.each(DRIVERS)('DNA direct match through HTTP (%s store)', (driver) => {
   it('streams job events as server-sent events', async () => {
     const accepted = await service.app.inject({
       method: 'POST',
-      url: '/v1/searches?wait=60',
+      url: '/v1/searches?wait=120',
       headers: bearer(searchKey),
       payload: { modality: 'dna', profile: randomProfile(99) },
     });
@@ -112,12 +112,12 @@ describe.each(DRIVERS)('DNA direct match through HTTP (%s store)', (driver) => {
   it('deletes a subject from the store and from the gallery, and audits it', async () => {
     const { subjectId } = await enrol(41);
     const probe = { modality: 'dna', profile: randomProfile(41) };
-    const before = await service.app.inject({ method: 'POST', url: '/v1/searches?wait=60', headers: bearer(searchKey), payload: probe });
+    const before = await service.app.inject({ method: 'POST', url: '/v1/searches?wait=120', headers: bearer(searchKey), payload: probe });
     expect(before.json().result.candidates.map((c: { subjectId: string }) => c.subjectId)).toEqual([subjectId]);
     const removed = await service.app.inject({ method: 'DELETE', url: `/v1/subjects/${subjectId}`, headers: bearer(enrolKey) });
     expect(removed.statusCode).toBe(200);
     expect(removed.json()).toMatchObject({ deleted: true, templates: 1, samples: 1 });
-    const after = await service.app.inject({ method: 'POST', url: '/v1/searches?wait=60', headers: bearer(searchKey), payload: probe });
+    const after = await service.app.inject({ method: 'POST', url: '/v1/searches?wait=120', headers: bearer(searchKey), payload: probe });
     expect(after.json().result.candidates).toEqual([]);
     expect((await service.app.inject({ url: `/v1/subjects/${subjectId}`, headers: bearer(enrolKey) })).statusCode).toBe(404);
     const rows = await service.ctx.db.query<{ action: string }>(
@@ -172,7 +172,7 @@ describe.each(DRIVERS)('DNA direct match through HTTP (%s store)', (driver) => {
     const profiles = Array.from({ length: 30 }, (_, i) => ({ id: `IMP${i}`, ...randomProfile(1000 + i) }));
     const ok = await service.app.inject({
       method: 'POST',
-      url: '/v1/dna/imports?wait=60',
+      url: '/v1/dna/imports?wait=120',
       headers: bearer(enrolKey),
       payload: { category: 'arrestee', profiles },
     });
@@ -182,7 +182,7 @@ describe.each(DRIVERS)('DNA direct match through HTTP (%s store)', (driver) => {
     const [{ n: before }] = await service.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM subjects');
     const failed = await service.app.inject({
       method: 'POST',
-      url: '/v1/dna/imports?wait=60',
+      url: '/v1/dna/imports?wait=120',
       headers: bearer(enrolKey),
       payload: { category: 'arrestee', profiles: bad },
     });

@@ -7,6 +7,7 @@ import {
   simulateChild,
   simulateProfile,
 } from '../engine/dna/frequencies.js';
+import { exportGeneMapper } from '../engine/dna/formats.js';
 import { randomMatchProbability } from '../engine/dna/stats.js';
 import { bearer, startTestService, type TestService } from './helpers/service.js';
 
@@ -62,11 +63,11 @@ describe('DNA statistics and familial search through HTTP', () => {
 
   it('ranks the parents first in a familial search of the gallery', { timeout: 120_000 }, async () => {
     const profiles = [mother, father, ...strangers].map((p, i) => ({ id: i === 0 ? 'MOTHER' : i === 1 ? 'FATHER' : `S${i}`, ...p }));
-    const imported = await post('/v1/dna/imports?wait=60', { category: 'offender', profiles });
+    const imported = await post('/v1/dna/imports?wait=120', { category: 'offender', profiles });
     const byExternal = new Map<string, string>(
       imported.json().result.subjects.map((s: { externalId: string; subjectId: string }) => [s.subjectId, s.externalId]),
     );
-    const search = await post('/v1/searches?wait=60', {
+    const search = await post('/v1/searches?wait=120', {
       modality: 'dna',
       profile: child,
       familial: { relationships: ['parent-child', 'full-sibling'], topK: 5 },
@@ -76,5 +77,59 @@ describe('DNA statistics and familial search through HTTP', () => {
     expect(parentChild.relationship).toBe('parent-child');
     const top2 = parentChild.candidates.slice(0, 2).map((c: { subjectId: string }) => byExternal.get(c.subjectId));
     expect(top2.sort()).toEqual(['FATHER', 'MOTHER']);
+  });
+});
+
+describe('lab exports imported through HTTP', () => {
+  let service: TestService;
+  let key: string;
+
+  beforeAll(async () => {
+    service = await startTestService('pglite');
+    key = await service.key('lab', ['enrol', 'search']);
+  });
+  afterAll(() => service.close());
+
+  it('imports a GeneMapper table as one job, and reports a bad row by line without importing anything', async () => {
+    const rng = createRng(5);
+    const sampler = alleleSampler(shippedFrequencyTable('fbi-expanded', 'Caucasian'));
+    const people = Array.from({ length: 5 }, (_, i) => ({ id: `GM${i}`, profile: simulateProfile(sampler, rng) }));
+    const table = exportGeneMapper(people, ',');
+    const ok = await service.app.inject({
+      method: 'POST',
+      url: '/v1/dna/imports?wait=120',
+      headers: bearer(key),
+      payload: { category: 'offender', text: table, fileName: 'run-42.csv' },
+    });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().result).toMatchObject({ records: 5, enrolled: 5 });
+    const search = await service.app.inject({
+      method: 'POST',
+      url: '/v1/searches?wait=120',
+      headers: bearer(key),
+      payload: { modality: 'dna', profile: people[3].profile },
+    });
+    const found = search.json().result.candidates.map((c: { subjectId: string }) => c.subjectId);
+    const byExternal = new Map(ok.json().result.subjects.map((s: { externalId: string; subjectId: string }) => [s.externalId, s.subjectId]));
+    expect(found).toEqual([byExternal.get('GM3')]);
+
+    // Line 3 gets an allele that is not an allele.
+    const lines = table.trimEnd().split('\n');
+    const cells = lines[2].split(',');
+    cells[2] = `x${cells[2]}`;
+    lines[2] = cells.join(',');
+    const broken = lines.join('\n');
+    const [{ n: before }] = await service.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM subjects');
+    const bad = await service.app.inject({
+      method: 'POST',
+      url: '/v1/dna/imports?wait=120',
+      headers: bearer(key),
+      payload: { category: 'offender', text: broken, fileName: 'run-43.csv' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().code).toBe('IDM_BAD_IMPORT');
+    expect(bad.json().detail).toMatch(/run-43\.csv:\d+/);
+    const [{ n: after }] = await service.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM subjects');
+    expect(after).toBe(before);
   });
 });

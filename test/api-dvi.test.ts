@@ -29,7 +29,7 @@ describe('DVI cases through HTTP', () => {
     const created = await post(analyst, '/v1/dvi/cases', { name: 'sim-7', case: toDviCaseJson(incident.dvi) });
     expect(created.statusCode).toBe(201);
     const caseId = created.json().id;
-    const solved = await post(analyst, `/v1/dvi/cases/${caseId}/solve?wait=60`, {});
+    const solved = await post(analyst, `/v1/dvi/cases/${caseId}/solve?wait=120`, {});
     expect(solved.statusCode).toBe(200);
     const { identifications } = solved.json().result;
     expect(identifications.length).toBeGreaterThan(0);
@@ -82,7 +82,7 @@ describe('DVI cases through HTTP', () => {
   it('adding items re-opens a case: its old solution is not served', async () => {
     const created = await post(analyst, '/v1/dvi/cases', { name: 'grow', case: toDviCaseJson(incident.dvi) });
     const caseId = created.json().id;
-    await post(analyst, `/v1/dvi/cases/${caseId}/solve?wait=60`, {});
+    await post(analyst, `/v1/dvi/cases/${caseId}/solve?wait=120`, {});
     const victim = { ...(toDviCaseJson(incident.dvi).pm as Array<Record<string, unknown>>)[0], id: 'NEW-BODY' };
     const added = await post(analyst, `/v1/dvi/cases/${caseId}/items`, { pm: [victim] });
     expect(added.statusCode).toBe(200);
@@ -115,7 +115,7 @@ describe('DVI cases through HTTP', () => {
     const created = await post(analyst, '/v1/dvi/cases', { name: 'Solution3_3', familias: readFileSync(FAMILIAS, 'latin1') });
     expect(created.statusCode).toBe(201);
     expect(created.json().victims).toBe(8);
-    const solved = await post(analyst, `/v1/dvi/cases/${created.json().id}/solve?wait=60`, {});
+    const solved = await post(analyst, `/v1/dvi/cases/${created.json().id}/solve?wait=120`, {});
     expect(solved.statusCode).toBe(200);
     expect(solved.json().result.identifications.length).toBeGreaterThan(0);
   });

@@ -12,7 +12,9 @@ import { type FingerprintReading, type ReadOptions, readFingerprints } from '../
 import type { FingerprintTemplate } from '../engine/fingerprint/types.js';
 import { loadDefaultModels } from '../models/load.js';
 import { scoreToLogLr } from '../engine/fingerprint/match/index.js';
+import { IdmError, type ProblemCode } from '../engine/errors.js';
 import { type FamilialOptions, type FamilialRanking, familialSearch } from '../engine/dna/familial.js';
+import { type ImportedProfile, type ImportFormat, importProfiles } from '../engine/dna/formats.js';
 import { shippedFrequencyTable } from '../engine/dna/frequencies.js';
 import { parseProfile, type StrProfile } from '../engine/dna/profile.js';
 import { type DnaCandidate, type DnaSearchOptions, ProfileDatabase } from '../engine/dna/search.js';
@@ -24,6 +26,13 @@ import { openSharedJson, type SharedGallery } from './shared-gallery.js';
 export interface DnaTemplateTask {
   name: 'dna.template';
   document: unknown;
+}
+
+export interface DnaImportTask {
+  name: 'dna.import';
+  text: string;
+  format?: ImportFormat;
+  file: string;
 }
 
 export interface DnaSearchTask {
@@ -82,6 +91,7 @@ export interface FingerprintHit {
 
 export type CpuTask =
   | DnaTemplateTask
+  | DnaImportTask
   | DnaSearchTask
   | DnaFamilialTask
   | DviSolveTask
@@ -92,6 +102,7 @@ export type CpuTask =
 interface CpuResults {
   'dna.template': StrProfile;
   'dna.search': DnaCandidate[];
+  'dna.import': ImportedProfile[];
   'dna.familial': FamilialRanking[];
   'dvi.solve': DviSolution;
   'face.analyse': FaceAnalysis;
@@ -119,7 +130,21 @@ function faces(): Promise<FacePipeline> {
   return facePipeline;
 }
 
-export default async function runCpuTask(task: CpuTask): Promise<CpuResults[CpuTask['name']]> {
+/** An IdmError as it crosses the thread boundary (structured clone keeps an Error's message, not its code). */
+export interface CpuTaskFailure {
+  idmError: { code: ProblemCode; message: string; details: unknown };
+}
+
+export default async function runCpuTask(task: CpuTask): Promise<CpuResults[CpuTask['name']] | CpuTaskFailure> {
+  try {
+    return await runTask(task);
+  } catch (error) {
+    if (error instanceof IdmError) return { idmError: { code: error.code, message: error.message, details: error.details } };
+    throw error;
+  }
+}
+
+async function runTask(task: CpuTask): Promise<CpuResults[CpuTask['name']]> {
   switch (task.name) {
     case 'fp.read':
       return readFingerprints(task.bytes, task.options);
@@ -135,6 +160,8 @@ export default async function runCpuTask(task: CpuTask): Promise<CpuResults[CpuT
       return (await faces()).analyse(task.bytes, { maxFaces: task.maxFaces });
     case 'dna.template':
       return parseProfile(task.document);
+    case 'dna.import':
+      return importProfiles(task.text, { format: task.format, file: task.file }).profiles;
     case 'dna.search':
       return openSharedJson(task.gallery, buildProfileDatabase).search(task.probe, {
         ...task.options,

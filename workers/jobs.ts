@@ -84,6 +84,10 @@ export interface ImportJob {
   /** SHA-256 of the stored import document (the blob holds the records). */
   contentSha256: string;
   category: SubjectCategory;
+  /** Absent: the blob is a JSON array of profiles. Otherwise it is a lab export in this format. */
+  textFormat?: 'genemapper' | 'cmf' | 'json' | 'detect';
+  /** The uploaded file's name, for the per-row error report. */
+  fileName?: string;
 }
 
 export interface DviSolveJob {

@@ -2,7 +2,8 @@ import type { TransferListItem } from 'node:worker_threads';
 
 import { Piscina } from 'piscina';
 
-import type { CpuTask, CpuTaskResult } from './cpu-tasks.js';
+import { IdmError } from '../engine/errors.js';
+import type { CpuTask, CpuTaskFailure, CpuTaskResult } from './cpu-tasks.js';
 
 /**
  * The CPU pool: every matcher, extractor and parser runs here, off the event loop of the API and of the
@@ -24,10 +25,16 @@ export class CpuPool {
   }
 
   /** Runs a task; ports or buffers in `transferList` move to the thread instead of being copied. */
-  run<T extends CpuTask>(task: T, transferList?: TransferListItem[]): Promise<CpuTaskResult<T>> {
-    return this.#piscina.run(task, transferList ? { transferList: transferList as never } : undefined) as Promise<
-      CpuTaskResult<T>
-    >;
+  async run<T extends CpuTask>(task: T, transferList?: TransferListItem[]): Promise<CpuTaskResult<T>> {
+    const outcome = (await this.#piscina.run(task, transferList ? { transferList: transferList as never } : undefined)) as
+      | CpuTaskResult<T>
+      | CpuTaskFailure;
+    // The input's fault stays the input's fault on this side of the thread boundary: same code, same message.
+    if (outcome && typeof outcome === 'object' && 'idmError' in outcome) {
+      const { code, message, details } = outcome.idmError;
+      throw new IdmError(code, message, details);
+    }
+    return outcome as CpuTaskResult<T>;
   }
 
   get threads(): number {

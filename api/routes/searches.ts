@@ -81,13 +81,28 @@ const FingerprintSearchSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const ImportSchema = Type.Object(
-  {
-    category: CategorySchema,
-    profiles: Type.Array(DnaProfileSchema, { minItems: 1, maxItems: 1_000_000 }),
-  },
-  { additionalProperties: false },
-);
+const ImportSchema = Type.Union([
+  Type.Object(
+    {
+      category: CategorySchema,
+      profiles: Type.Array(DnaProfileSchema, { minItems: 1, maxItems: 1_000_000 }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      category: CategorySchema,
+      text: Type.String({ minLength: 1, description: 'a lab export: GeneMapper CSV/TSV, CODIS CMF XML or a JSON document' }),
+      format: Type.Optional(
+        Type.Union([Type.Literal('genemapper'), Type.Literal('cmf'), Type.Literal('json')], {
+          description: 'default: detected from the content',
+        }),
+      ),
+      fileName: Type.Optional(Type.String({ maxLength: 200, description: 'named in the per-row error report' })),
+    },
+    { additionalProperties: false },
+  ),
+]);
 
 export function registerSearchRoutes(app: IdmApp, ctx: ServiceContext) {
   /** Queues a search and answers 202, or the result when it finishes within ?wait. */
@@ -188,7 +203,7 @@ export function registerSearchRoutes(app: IdmApp, ctx: ServiceContext) {
     async (request, reply) => {
       actorOf(request);
       const body = request.body;
-      const contentSha256 = await putBlob(ctx.db, new TextEncoder().encode(JSON.stringify(body.profiles)));
+      const contentSha256 = await putBlob(ctx.db, new TextEncoder().encode('text' in body ? body.text : JSON.stringify(body.profiles)));
       const jobId = ctx.newJobId('import');
       await ctx.db.transaction((tx) =>
         auditRequest(tx, request, {
@@ -196,12 +211,23 @@ export function registerSearchRoutes(app: IdmApp, ctx: ServiceContext) {
           resourceType: 'job',
           resourceId: jobId,
           outcome: 'queued',
-          details: { modality: 'dna', records: body.profiles.length, sha256: contentSha256 },
+          details: {
+            modality: 'dna',
+            records: 'profiles' in body ? body.profiles.length : null,
+            format: 'text' in body ? (body.format ?? 'detect') : 'profiles',
+            sha256: contentSha256,
+          },
         }),
       );
       await ctx.enqueue(
         'import',
-        { actor: jobActor(request), modality: 'dna', contentSha256, category: body.category },
+        {
+          actor: jobActor(request),
+          modality: 'dna',
+          contentSha256,
+          category: body.category,
+          ...('text' in body ? { textFormat: body.format ?? 'detect', fileName: body.fileName } : {}),
+        },
         { attempts: 5 },
         jobId,
       );

@@ -38,8 +38,20 @@ function recordsOf(document: unknown): unknown[] {
  */
 export async function runImportJob(job: JobLike<ImportJob>, runtime: WorkerRuntime): Promise<ImportResult> {
   const { db } = runtime;
-  const { actor, contentSha256, category } = job.data;
+  const { contentSha256 } = job.data;
   const bytes = await getBlob(db, contentSha256);
+  if (job.data.textFormat) {
+    // A lab export (GeneMapper table, CMF, JSON): the engine's importer validates every row and reports
+    // each bad one with its line; it is all or nothing.
+    const imported = await runtime.pool.run({
+      name: 'dna.import',
+      text: new TextDecoder().decode(bytes),
+      format: job.data.textFormat === 'detect' ? undefined : job.data.textFormat,
+      file: job.data.fileName ?? 'upload',
+    });
+    await job.updateProgress(5);
+    return writeProfiles(job, runtime, imported.map((p) => ({ id: p.id, profile: p.profile })));
+  }
   const records = recordsOf(JSON.parse(new TextDecoder().decode(bytes)));
   const profiles: StrProfile[] = [];
   const problems: Array<{ record: number; code: string; message: string }> = [];
@@ -57,15 +69,33 @@ export async function runImportJob(job: JobLike<ImportJob>, runtime: WorkerRunti
     });
   }
   await job.updateProgress(5);
-  const result: ImportResult = { records: records.length, enrolled: 0, alreadyPresent: 0, subjects: [] };
+  return writeProfiles(
+    job,
+    runtime,
+    profiles.map((profile, index) => {
+      const id = (records[index] as { id?: unknown }).id;
+      return { id: id === undefined ? null : String(id), profile };
+    }),
+  );
+}
+
+/** Writes validated profiles in idempotent batches (ids derived from the import and the position). */
+async function writeProfiles(
+  job: JobLike<ImportJob>,
+  runtime: WorkerRuntime,
+  items: Array<{ id: string | null; profile: StrProfile }>,
+): Promise<ImportResult> {
+  const { db } = runtime;
+  const { actor, contentSha256, category } = job.data;
+  const profiles = items.map((item) => item.profile);
+  const result: ImportResult = { records: items.length, enrolled: 0, alreadyPresent: 0, subjects: [] };
   for (let start = 0; start < profiles.length; start += BATCH) {
     const end = Math.min(profiles.length, start + BATCH);
     await db.transaction(async (tx) => {
       for (let index = start; index < end; index += 1) {
         const subjectId = stableId(contentSha256, index, 'subject');
         const sampleId = stableId(contentSha256, index, 'sample');
-        const raw = records[index] as { id?: unknown };
-        const externalId = raw.id === undefined ? null : String(raw.id);
+        const externalId = items[index].id;
         const profileBytes = new TextEncoder().encode(JSON.stringify(profiles[index]));
         const profileSha = createHash('sha256').update(profileBytes).digest('hex');
         const inserted = await tx.query(
