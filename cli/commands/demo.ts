@@ -67,6 +67,8 @@ export function register({ program }: CommandGroups) {
           await workers.close();
           for (const queue of Object.values(ctx.queues)) await queue.obliterate({ force: true }).catch(() => {});
           await ctx.close();
+          // The demo is over: should any connection or thread still hold the event loop, leave anyway.
+          setTimeout(() => process.exit(), 5000).unref();
         }
       }),
     );

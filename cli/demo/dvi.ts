@@ -48,7 +48,8 @@ export async function runDviDemo(demo: DemoContext, confirmerKey: string) {
   }
   const document = JSON.parse(readFileSync(example, 'utf8'));
   const published = await demo.post('/v1/dvi/cases', { name: 'Vigeland & Egeland 2021, example 2', case: document });
-  const run = await demo.post(`/v1/dvi/cases/${published.id}/solve?wait=60`, {});
+  const started = await demo.post(`/v1/dvi/cases/${published.id}/solve`, {});
+  const run = await demo.follow('solving the published example', started.jobId);
   const expected: Array<Record<string, string | number | null>> = document.expected.assignments;
   const rows: Array<Record<string, string | number | null>> = run.result.topAssignments;
   demo.line('\n  Published joint-DVI example (Vigeland & Egeland 2021): our log-likelihoods beside the published ones');
