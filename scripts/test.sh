@@ -11,7 +11,7 @@ status=0
 echo "== type-check" >&2
 if npx --no-install tsc --noEmit -p tsconfig.json; then echo "typecheck: ok" > .check-typecheck; else status=1; echo "typecheck: failed" > .check-typecheck; fi
 echo "== lint" >&2
-if npx --no-install biome lint --error-on-warnings=false .; then echo "lint: ok" > .check-lint; else status=1; echo "lint: failed" > .check-lint; fi
+if npx --no-install biome lint .; then echo "lint: ok" > .check-lint; else status=1; echo "lint: failed" > .check-lint; fi
 echo "== tests" >&2
 npx --no-install vitest run "$@" || status=1
 exit "$status"
