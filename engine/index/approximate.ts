@@ -27,9 +27,9 @@ export function listsFor(n: number): number {
   return 2 ** Math.max(4, Math.round(Math.log2(4 * Math.sqrt(Math.max(1, n)))));
 }
 
-/** Lists probed: the configured fraction, but at least 16 (small galleries have few, tiny lists). */
+/** Lists probed: probeFactor x sqrt(nlist), at least 16 (small galleries have few, tiny lists). */
 export function probesFor(nlist: number, parameters: IndexParameters): number {
-  return Math.min(nlist, Math.max(16, Math.round(nlist * parameters.probeFraction)));
+  return Math.min(nlist, Math.max(16, Math.round(parameters.probeFactor * Math.sqrt(nlist))));
 }
 
 class Ivf implements ApproximateIndex {
@@ -136,8 +136,7 @@ export async function buildApproximate(
 async function tune(index: FaissIndex, factory: string, parameters: IndexParameters): Promise<void> {
   if (/HNSW/.test(factory)) await index.setParameter('efSearch', parameters.efSearch);
   const lists = /IVF(\d+)/.exec(factory);
-  if (lists)
-    await index.setParameter('nprobe', Math.max(1, Math.round(Number(lists[1]) * parameters.probeFraction)));
+  if (lists) await index.setParameter('nprobe', probesFor(Number(lists[1]), parameters));
 }
 
 /** Reads an approximate index written by ApproximateIndex.write(). */

@@ -20,15 +20,17 @@ export interface IndexParameters {
   /**
    * The approximate tier: 'ivf-i8' (our inverted file over int8 codes, scanned by the AVX2/VNNI
    * kernels) or a FAISS index-factory string. Debian's FAISS computes every vector distance with
-   * scalar code, so at 100k x 512 its IVF1024,SQ8 needed 1.4 ms per query where ivf-i8 needs 0.3 ms
-   * at the same recall@10 (0.987), and its HNSW32 reached only 0.97 at 2.7 ms.
+   * scalar code: at 1M x 512 its IVF4096,SQ8 needed 39 ms (20 ms of CPU) per query for the recall@10
+   * (0.99) that ivf-i8 reaches in 1.7 ms.
    */
   approximateIndex: string;
   /**
-   * Fraction of the IVF lists probed per query (ivf-i8 and FAISS IVF). On clustered 512-d embeddings
-   * 1/32 of the lists gave recall@10 0.96 and 1/16 about 0.98 after re-rank (bench/results/index.md).
+   * IVF lists probed per query: probeFactor x sqrt(nlist) (ivf-i8 and FAISS IVF). Measured on
+   * clustered 512-d embeddings after the exact re-rank: 64 of 1024 lists gave recall@10 0.991 at 100k,
+   * 128 of 4096 gave 0.9905 at 1M with a single-query p50 of 1.7 ms on a loaded machine
+   * (bench/results/index.md); half as many probes fell to 0.96-0.97.
    */
-  probeFraction: number;
+  probeFactor: number;
   /** HNSW efSearch, for a FAISS HNSW approximate tier. */
   efSearch: number;
   /** Candidates taken from the approximate index per search before the exact re-rank (at least 2k + 32). */
@@ -43,7 +45,7 @@ export const defaultIndexParameters: IndexParameters = {
   exactMaxVectors: 200_000,
   scanEncoding: 'i8',
   approximateIndex: 'ivf-i8',
-  probeFraction: 1 / 16,
+  probeFactor: 2,
   efSearch: 256,
   approximateCandidates: 100,
   rebuildDeletedFraction: 0.2,
