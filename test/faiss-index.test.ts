@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { bruteForce, clusteredSet, randomVectors, recallAt } from '../bench/embeddings.js';
 import { IdmError } from '../engine/errors.js';
 import { FaissIndex, nativeInfo } from '../native/faiss.js';
+import { expectMatches } from './helpers/vectors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'idm-faiss-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -14,18 +15,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const ids = (n: number, step = 1, start = 0) =>
   BigInt64Array.from({ length: n }, (_, i) => BigInt(start + i * step));
 
-function expectMatches(
-  result: { distances: Float32Array; labels: BigInt64Array },
-  reference: { ids: number[][]; scores: number[][] },
-  k: number,
-) {
-  reference.ids.forEach((row, q) => {
-    expect(Array.from(result.labels.subarray(q * k, q * k + k), Number)).toEqual(row);
-    row.forEach((_, j) => {
-      expect(result.distances[q * k + j]).toBeCloseTo(reference.scores[q][j], 4);
-    });
-  });
-}
 
 async function rejection(promise: Promise<unknown>): Promise<IdmError> {
   const error = await promise.then(
@@ -60,6 +49,7 @@ describe('FaissIndex', () => {
         await index.search(queries, k),
         bruteForce(gallery, galleryIds, queries, dim, k, metric),
         k,
+        4,
       );
       await index.close();
     });
@@ -74,6 +64,7 @@ describe('FaissIndex', () => {
         await index.search(set.queries, k),
         bruteForce(set.gallery, galleryIds, set.queries, 64, k, metric),
         k,
+        4,
       );
     });
   }
@@ -89,7 +80,7 @@ describe('FaissIndex', () => {
     expect(ivf.isTrained).toBe(true);
     await ivf.add(set.gallery, galleryIds);
     await ivf.setParameter('nprobe', 16);
-    expectMatches(await ivf.search(set.queries, 10), reference, 10);
+    expectMatches(await ivf.search(set.queries, 10), reference, 10, 4);
 
     const hnsw = FaissIndex.create(32, 'HNSW16', 'ip');
     await hnsw.setParameter('efSearch', 128);
@@ -173,7 +164,7 @@ describe('FaissIndex', () => {
     batches.forEach((batch, b) => {
       all.set(batch, b * 250 * dim);
     });
-    expectMatches(await index.search(queries, 5), bruteForce(all, ids(2000), queries, dim, 5, 'ip'), 5);
+    expectMatches(await index.search(queries, 5), bruteForce(all, ids(2000), queries, dim, 5, 'ip'), 5, 4);
   });
 
   describe('bad input is a clear error, never a crash', () => {

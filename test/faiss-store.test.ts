@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { bruteForce, clusteredSet, randomVectors } from '../bench/embeddings.js';
 import { FlatStore, nativeInfo, setScanKernel } from '../native/faiss.js';
+import { expectMatches } from './helpers/vectors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'idm-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -14,18 +15,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const ids = (n: number, start = 0, step = 1) =>
   BigInt64Array.from({ length: n }, (_, i) => BigInt(start + i * step));
 
-function expectMatches(
-  result: { distances: Float32Array; labels: BigInt64Array },
-  reference: { ids: number[][]; scores: number[][] },
-  k: number,
-) {
-  reference.ids.forEach((row, q) => {
-    expect(Array.from(result.labels.subarray(q * k, q * k + k), Number)).toEqual(row);
-    row.forEach((_, j) => {
-      expect(result.distances[q * k + j]).toBeCloseTo(reference.scores[q][j], 5);
-    });
-  });
-}
 
 describe('FlatStore (exact scan kernel)', () => {
   for (const encoding of ['f32', 'f16', 'i8'] as const) {
@@ -43,6 +32,7 @@ describe('FlatStore (exact scan kernel)', () => {
           await store.search(set.queries, k),
           bruteForce(set.gallery, galleryIds, set.queries, dim, k, metric),
           k,
+          5,
         );
       });
     }
@@ -59,11 +49,13 @@ describe('FlatStore (exact scan kernel)', () => {
       await store.search(queries, 20),
       bruteForce(gallery, ids(12000), queries, dim, 20, 'ip'),
       20,
+      5,
     );
     expectMatches(
       await store.search(queries.subarray(0, dim), 20),
       bruteForce(gallery, ids(12000), queries.subarray(0, dim), dim, 20, 'ip'),
       20,
+      5,
     );
   });
 
@@ -152,7 +144,7 @@ describe('FlatStore kernels', () => {
         for (const encoding of ['f32', 'f16', 'i8'] as const) {
           const store = FlatStore.create(dim, 'ip', encoding);
           await store.add(set.gallery, galleryIds);
-          expectMatches(await store.search(set.queries, 12), reference, 12);
+          expectMatches(await store.search(set.queries, 12), reference, 12, 5);
           await store.close();
         }
       }
