@@ -1,29 +1,14 @@
 /** `idmatch fp search` through the CLI, on a temporary folder of synthetic JSON templates. */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { minutiaeImpression, syntheticFinger } from '../bench/fingerprint-identify.js';
 import { mixSeed } from '../engine/fingerprint/synth/random.js';
+import { idmatch } from './helpers/cli.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
-
-function idmatch(args: string[]): { code: number; stdout: string } {
-  try {
-    const stdout = execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'cli/main.ts'), ...args], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return { code: 0, stdout };
-  } catch (error) {
-    const e = error as { status: number; stdout: string };
-    return { code: e.status, stdout: e.stdout };
-  }
-}
 
 describe('fp search CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'idmatch-fp-search-'));

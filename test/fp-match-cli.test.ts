@@ -1,26 +1,12 @@
 /** `idmatch fp compare` and `idmatch fp eval` through the CLI, on the shared FVC2002 ISO templates. */
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const ISO = resolve(ROOT, '../shared/data/fingerprint/iso19794-2/fvc2002/DB1_B');
+import { idmatch, ROOT } from './helpers/cli.js';
 
-function idmatch(args: string[]): { code: number; stdout: string } {
-  try {
-    const stdout = execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'cli/main.ts'), ...args], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return { code: 0, stdout };
-  } catch (error) {
-    const e = error as { status: number; stdout: string };
-    return { code: e.status, stdout: e.stdout };
-  }
-}
+const ISO = resolve(ROOT, '../shared/data/fingerprint/iso19794-2/fvc2002/DB1_B');
 
 describe.skipIf(!existsSync(ISO))('fp compare / fp eval CLI', () => {
   if (!existsSync(ISO)) console.warn(`skipping fp CLI tests: ${ISO} is missing`);
