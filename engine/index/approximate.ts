@@ -32,10 +32,18 @@ export function probesFor(nlist: number, parameters: IndexParameters): number {
   return Math.min(nlist, Math.max(16, Math.round(parameters.probeFactor * Math.sqrt(nlist))));
 }
 
-class Ivf implements ApproximateIndex {
-  readonly kind = 'ivf-i8';
-  readonly removes = true;
-  constructor(readonly index: IvfIndex) {}
+/** What both native indexes offer the approximate tier. */
+type NativeIndex = Pick<IvfIndex, 'size' | 'add' | 'remove' | 'write' | 'close'> & {
+  search(queries: Float32Array, k: number): Promise<{ labels: BigInt64Array }>;
+};
+
+/** The approximate tier over either native index: our IVF, or any FAISS factory string. */
+class NativeApproximate implements ApproximateIndex {
+  constructor(
+    readonly kind: ApproximateKind,
+    readonly index: NativeIndex,
+    readonly removes: boolean,
+  ) {}
   get size() {
     return this.index.size;
   }
@@ -56,34 +64,9 @@ class Ivf implements ApproximateIndex {
   }
 }
 
-class Faiss implements ApproximateIndex {
-  readonly kind = 'faiss';
-  readonly removes: boolean;
-  constructor(
-    readonly index: FaissIndex,
-    factory: string,
-  ) {
-    this.removes = !/^HNSW|,HNSW/.test(factory);
-  }
-  get size() {
-    return this.index.size;
-  }
-  add(vectors: Float32Array, ids: BigInt64Array) {
-    return this.index.add(vectors, ids);
-  }
-  remove(ids: BigInt64Array) {
-    return this.index.remove(ids);
-  }
-  async candidates(queries: Float32Array, k: number) {
-    return (await this.index.search(queries, k)).labels;
-  }
-  write(path: string) {
-    return this.index.write(path);
-  }
-  close() {
-    return this.index.close();
-  }
-}
+const ivf = (index: IvfIndex) => new NativeApproximate('ivf-i8', index, true);
+// HNSW cannot delete: its deleted labels are filtered at re-rank instead.
+const faiss = (index: FaissIndex, factory: string) => new NativeApproximate('faiss', index, !/^HNSW|,HNSW/.test(factory));
 
 /** Every `step`-th vector, so that training sees the whole gallery, not its oldest part. */
 function sample(vectors: Float32Array, dim: number, wanted: number): Float32Array {
@@ -114,7 +97,7 @@ export async function buildApproximate(
       await index.train(sample(vectors, dim, 64 * nlist));
       await index.add(vectors, ids);
       await index.setParameter('nprobe', probesFor(nlist, parameters));
-      return new Ivf(index);
+      return ivf(index);
     } catch (error) {
       await index.close();
       throw error;
@@ -126,7 +109,7 @@ export async function buildApproximate(
     if (!index.isTrained) await index.train(sample(vectors, dim, 100_000));
     await index.add(vectors, ids);
     await tune(index, factory, parameters);
-    return new Faiss(index, factory);
+    return faiss(index, factory);
   } catch (error) {
     await index.close();
     throw error;
@@ -146,8 +129,8 @@ export async function readApproximate(
   factory: string,
   parameters: IndexParameters,
 ): Promise<ApproximateIndex> {
-  if (kind === 'ivf-i8') return new Ivf(await IvfIndex.read(path));
+  if (kind === 'ivf-i8') return ivf(await IvfIndex.read(path));
   const index = await FaissIndex.read(path);
   await tune(index, factory, parameters);
-  return new Faiss(index, factory);
+  return faiss(index, factory);
 }
