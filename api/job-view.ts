@@ -67,11 +67,14 @@ export async function viewJob(ctx: ServiceContext, loaded: Job): Promise<JobView
 export async function waitForJob(ctx: ServiceContext, job: Job, seconds: number): Promise<JobView | null> {
   const kind = jobKindOf(String(job.id));
   if (!kind || seconds <= 0) return null;
-  try {
-    await job.waitUntilFinished(ctx.events(kind), seconds * 1000);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (/timed out|timeout/i.test(message)) return null;
+  // Poll the job's state rather than wait for its events: a 'failed' event also fires for an attempt
+  // that will be retried, and events sent before the listener subscribed are never seen.
+  const deadline = Date.now() + seconds * 1000;
+  for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
+    const state = await job.getState();
+    if (state === 'completed' || state === 'failed') break;
+    if (Date.now() + pause > deadline) return null;
+    await new Promise((resolve) => setTimeout(resolve, pause));
   }
   const fresh = await ctx.queues[kind].getJob(String(job.id));
   if (!fresh) return null;
