@@ -113,3 +113,34 @@ export async function storeIdentity(db: Queryable): Promise<string> {
   const [row] = await db.query<{ id: string }>('SELECT id FROM store_identity LIMIT 1');
   return row.id;
 }
+
+export interface SubjectTemplate {
+  id: string;
+  subjectId: string;
+  modality: Modality;
+  extractorVersion: string;
+  data: Uint8Array;
+  meta: Record<string, unknown>;
+}
+
+/** The live (not deleted) templates of some subjects in the given modalities, in enrolment order. */
+export async function liveTemplatesOfSubjects(
+  db: Queryable,
+  subjectIds: readonly string[],
+  modalities: readonly Modality[],
+): Promise<SubjectTemplate[]> {
+  if (subjectIds.length === 0 || modalities.length === 0) return [];
+  const rows = await db.query<TemplateRow>(
+    `SELECT * FROM templates WHERE subject_id = ANY($1) AND modality = ANY($2) AND deleted_at IS NULL AND data IS NOT NULL
+     ORDER BY seq`,
+    [subjectIds, modalities],
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    subjectId: row.subject_id,
+    modality: row.modality,
+    extractorVersion: row.extractor_version,
+    data: new Uint8Array(row.data!),
+    meta: row.meta ?? {},
+  }));
+}

@@ -19,6 +19,7 @@ import { shippedFrequencyTable } from '../engine/dna/frequencies.js';
 import { parseProfile, type StrProfile } from '../engine/dna/profile.js';
 import { type DnaCandidate, type DnaSearchOptions, ProfileDatabase } from '../engine/dna/search.js';
 import { parseDviCaseJson } from '../engine/dvi/caseJson.js';
+import { type BiometricRecord, withBiometricScores } from '../engine/dvi/modalities.js';
 import { type DviSolution, solveDvi } from '../engine/dvi/solve.js';
 import type { DviSolveSettings } from './jobs.js';
 import { openSharedJson, type SharedGallery } from './shared-gallery.js';
@@ -49,6 +50,8 @@ export interface DviSolveTask {
   document: Record<string, unknown>;
   caseId: string;
   options: DviSolveSettings;
+  /** Fingerprints and faces of the subjects linked to the case, compared here before solving. */
+  biometrics?: { pm: Record<string, BiometricRecord>; am: Record<string, BiometricRecord> };
   /** Receives DviProgress messages while the solver runs. */
   progress?: MessagePort;
 }
@@ -173,7 +176,9 @@ async function runTask(task: CpuTask): Promise<CpuResults[CpuTask['name']]> {
         frequencies: shippedFrequencyTable(task.frequencies.database, task.frequencies.population),
       });
     case 'dvi.solve': {
-      const solution = solveDvi(parseDviCaseJson(task.document, task.caseId), {
+      const parsed = parseDviCaseJson(task.document, task.caseId);
+      const dviCase = task.biometrics ? withBiometricScores(parsed, task.biometrics.pm, task.biometrics.am) : parsed;
+      const solution = solveDvi(dviCase, {
         ...task.options,
         onProgress: (progress) => task.progress?.postMessage(progress),
       });

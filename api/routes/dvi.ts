@@ -1,10 +1,11 @@
 import type { FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 
 import { parseDviCaseJson, toDviCaseJson } from '../../engine/dvi/caseJson.js';
 import { parseFamiliasFile } from '../../engine/dvi/familias.js';
 import { buildIdentificationReport, renderReportHtml } from '../../engine/dvi/report.js';
 import type { DviSolution } from '../../engine/dvi/solve.js';
+import type { SubjectLinks } from '../../engine/dvi/types.js';
 import { type Actor, availableTransitions, type IdentificationStatus, transition } from '../../engine/dvi/workflow.js';
 import { IdmError } from '../../engine/errors.js';
 import type { ServiceContext } from '../../service/context.js';
@@ -17,6 +18,8 @@ import {
   type StoredCase,
   updateCaseDocument,
 } from '../../store/dvi-cases.js';
+import { getSubjectsByIds } from '../../store/subjects.js';
+import { liveTemplatesOfSubjects } from '../../store/templates.js';
 import { actorOf } from '../auth.js';
 import { waitForJob } from '../job-view.js';
 import { JobAcceptedSchema, jobLinks, problemResponses, WaitQuerySchema } from '../schemas.js';
@@ -47,6 +50,37 @@ const ItemsSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const SubjectLinkSchema = Type.Object(
+  {
+    side: Type.Union([Type.Literal('pm'), Type.Literal('am')], { description: 'pm: a victim of the case; am: a missing person' }),
+    person: Type.String({ minLength: 1, maxLength: 200, description: 'the victim or missing-person id in the case' }),
+    subjectId: Type.String({ minLength: 1, maxLength: 100, description: 'an enrolled subject holding fingerprints or face photos' }),
+  },
+  { additionalProperties: false },
+);
+
+const SubjectLinksBody = Type.Object(
+  {
+    link: Type.Optional(Type.Array(SubjectLinkSchema, { maxItems: 10_000 })),
+    unlink: Type.Optional(Type.Array(SubjectLinkSchema, { maxItems: 10_000 })),
+  },
+  { additionalProperties: false },
+);
+
+type SubjectLink = Static<typeof SubjectLinkSchema>;
+
+/** The case's links with some added and some removed (removing an absent link is not an error). */
+function changedLinks(current: SubjectLinks | undefined, link: SubjectLink[], unlink: SubjectLink[]): SubjectLinks {
+  const next: SubjectLinks = { pm: { ...current?.pm }, am: { ...current?.am } };
+  for (const l of link) next[l.side][l.person] = [...new Set([...(next[l.side][l.person] ?? []), l.subjectId])];
+  for (const l of unlink) {
+    const kept = (next[l.side][l.person] ?? []).filter((id) => id !== l.subjectId);
+    if (kept.length > 0) next[l.side][l.person] = kept;
+    else delete next[l.side][l.person];
+  }
+  return next;
+}
 
 /** The case document from either input format, normalised to our JSON case format. */
 function caseDocument(body: { case?: Record<string, unknown>; familias?: string }, name: string) {
@@ -180,6 +214,59 @@ export function registerDviRoutes(app: IdmApp, ctx: ServiceContext) {
         });
       });
       return { id: stored.id, status: 'open', victims: (normalised.pm as unknown[]).length, families: (normalised.am as unknown[]).length };
+    },
+  );
+
+  app.post(
+    '/v1/dvi/cases/:id/subjects',
+    {
+      config: { scope: 'dvi' },
+      schema: {
+        tags: ['dvi'],
+        summary: 'Link enrolled subjects (their fingerprints and face photos) to victims and missing persons of a case',
+        description:
+          'At solve time the fingerprint and face templates of linked subjects are compared, PM against AM, and their ' +
+          'calibrated likelihood ratios combined with the DNA LR. A subject restricted to another agency cannot be linked.',
+        params: CaseParams,
+        body: SubjectLinksBody,
+        response: { 200: Type.Unknown(), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const stored = await ownedCase(request, request.params.id);
+      const actor = actorOf(request);
+      const link = request.body.link ?? [];
+      const unlink = request.body.unlink ?? [];
+      const subjects = await getSubjectsByIds(ctx.db, [...new Set(link.map((l) => l.subjectId))]);
+      for (const { subjectId } of link) {
+        const subject = subjects.get(subjectId);
+        const visible = subject && (subject.agencyId === actor.agencyId || subject.restriction === 'none' || actor.scopes.includes('admin'));
+        if (!visible) throw new IdmError('IDM_NOT_FOUND', `no subject ${subjectId}`);
+      }
+      const links = changedLinks(stored.document.subjects as SubjectLinks | undefined, link, unlink);
+      // Validate against the case (unknown victims or missing persons are refused) and keep normal form.
+      const normalised = toDviCaseJson(parseDviCaseJson({ ...stored.document, subjects: links }, stored.id));
+      await ctx.db.transaction(async (tx) => {
+        await updateCaseDocument(tx, stored.id, normalised);
+        await auditRequest(tx, request, {
+          action: 'dvi.case.subjects',
+          resourceType: 'case',
+          resourceId: stored.id,
+          outcome: 'success',
+          details: { link, unlink },
+        });
+      });
+      const linked = [...new Set([...Object.values(links.pm), ...Object.values(links.am)].flat())];
+      const templates = await liveTemplatesOfSubjects(ctx.db, linked, ['fingerprint', 'face']);
+      const count = (id: string, modality: string) => templates.filter((t) => t.subjectId === id && t.modality === modality).length;
+      const describe = (side: Record<string, string[]>) =>
+        Object.fromEntries(
+          Object.entries(side).map(([person, ids]) => [
+            person,
+            ids.map((subjectId) => ({ subjectId, fingerprints: count(subjectId, 'fingerprint'), faces: count(subjectId, 'face') })),
+          ]),
+        );
+      return { id: stored.id, status: 'open', subjects: { pm: describe(links.pm), am: describe(links.am) } };
     },
   );
 

@@ -12,11 +12,13 @@ import { parseFamiliasFile, parseFamiliasFrequencies } from '../../engine/dvi/fa
 import { databaseFromRecord } from '../../engine/dvi/frequencies.js';
 import { solveKinship } from '../../engine/dvi/kinship.js';
 import type { MutationModel } from '../../engine/dvi/mutation.js';
+import { withBiometricScores } from '../../engine/dvi/modalities.js';
 import { buildIdentificationReport, renderReportHtml } from '../../engine/dvi/report.js';
 import { simulateIncident } from '../../engine/dvi/simulate.js';
 import { type DviSolution, type SolveOptions, solveDvi } from '../../engine/dvi/solve.js';
 import type { DviCase } from '../../engine/dvi/types.js';
 import { IdmError } from '../../engine/errors.js';
+import { loadBiometricsFile } from '../dvi-biometrics.js';
 import type { CommandGroups } from '../groups.js';
 import { action, emit } from '../output.js';
 
@@ -113,6 +115,15 @@ interface SolveFlags {
   population?: string;
   mutation?: string;
   calibrations?: string;
+  biometrics?: string;
+}
+
+/** The case of a solve command, with the scores of its AM/PM fingerprints and photos when given. */
+async function caseToSolve(file: string, flags: SolveFlags): Promise<DviCase> {
+  const dviCase = loadDviCase(file, flags);
+  if (!flags.biometrics) return dviCase;
+  const { pm, am } = await loadBiometricsFile(flags.biometrics);
+  return withBiometricScores(dviCase, pm, am);
 }
 
 function solveOptions(flags: SolveFlags): SolveOptions {
@@ -184,7 +195,11 @@ export function register(groups: CommandGroups): void {
         '--mutation <spec>',
         'mutation model for every locus: equal:R, proportional:R, stepwise:R:RANGE[:R2]',
       )
-      .option('--calibrations <file>', 'JSON {modality: ScoreCalibration} for fingerprint/face scores');
+      .option('--calibrations <file>', 'JSON {modality: ScoreCalibration} for fingerprint/face scores')
+      .option(
+        '--biometrics <file>',
+        'JSON naming AM/PM fingerprint and face files per victim and missing person, compared by the engines',
+      );
 
   withSolveFlags(
     dvi
@@ -193,8 +208,8 @@ export function register(groups: CommandGroups): void {
         'solve a DVI case (.json in our format or Familias .fam): pairwise LRs, undisputed, joint',
       ),
   ).action(
-    action((file: string, flags: SolveFlags) => {
-      const solution = solveDvi(loadDviCase(file, flags), solveOptions(flags));
+    action(async (file: string, flags: SolveFlags) => {
+      const solution = solveDvi(await caseToSolve(file, flags), solveOptions(flags));
       emit(
         flags,
         {
@@ -225,8 +240,8 @@ export function register(groups: CommandGroups): void {
       .option('--victim <id>', 'only this victim (default: every victim)')
       .option('--html <file>', 'write the HTML page(s) to this file ("-" for stdout)'),
   ).action(
-    action((file: string, flags: SolveFlags & { victim?: string; html?: string }) => {
-      const solution = solveDvi(loadDviCase(file, flags), solveOptions(flags));
+    action(async (file: string, flags: SolveFlags & { victim?: string; html?: string }) => {
+      const solution = solveDvi(await caseToSolve(file, flags), solveOptions(flags));
       const ids = flags.victim ? [flags.victim] : solution.victims.map((v) => v.id);
       const reports = ids.map((id) => buildIdentificationReport(solution, id));
       if (flags.html) {

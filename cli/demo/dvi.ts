@@ -4,6 +4,7 @@ import { toDviCaseJson } from '../../engine/dvi/caseJson.js';
 import type { Identification } from '../../engine/dvi/solve.js';
 import { simulateIncident } from '../../engine/dvi/simulate.js';
 import { type DemoContext, sharedPath } from './context.js';
+import { linkBiometricEvidence } from './dvi-biometrics.js';
 
 /** DVI: a simulated incident solved through the API, its workflow, and the published example when present. */
 export async function runDviDemo(demo: DemoContext, confirmerKey: string) {
@@ -13,10 +14,10 @@ export async function runDviDemo(demo: DemoContext, confirmerKey: string) {
   const created = await demo.post('/v1/dvi/cases', { name: 'demo incident', case: toDviCaseJson(incident.dvi) });
   const job = await demo.post(`/v1/dvi/cases/${created.id}/solve`, {});
   const solved = await demo.follow('solving the case', job.jobId);
-  const identifications: Identification[] = solved.result.identifications;
+  const dnaOnly: Identification[] = solved.result.identifications;
   demo.table(
     ['victim', 'identified as', 'method', 'log10 LR', 'posterior', 'conclusive', 'truth'],
-    identifications.map((i) => [
+    dnaOnly.map((i) => [
       i.victim,
       i.missing,
       i.method,
@@ -26,8 +27,9 @@ export async function runDviDemo(demo: DemoContext, confirmerKey: string) {
       incident.truth[i.victim] === i.missing ? 'correct' : `WRONG (${incident.truth[i.victim] ?? 'unrelated'})`,
     ]),
   );
-  const unidentified = Object.keys(incident.truth).filter((v) => !identifications.some((i) => i.victim === v));
+  const unidentified = Object.keys(incident.truth).filter((v) => !dnaOnly.some((i) => i.victim === v));
   demo.line(`  not identified: ${unidentified.join(', ') || 'none'} (truth: ${unidentified.map((v) => incident.truth[v] ?? 'unrelated').join(', ')})`);
+  const identifications = await linkBiometricEvidence(demo, created.id, incident.truth, dnaOnly);
 
   const first = identifications[0];
   if (first) {

@@ -9,14 +9,16 @@
  *   "pm": [ { "id", "sex": "M"|"F"|"U", "<locus>": [a, b], ... } ],           // or "profile": {...}
  *   "am": [ { "family", "members": [ { "id", "sex", "father", "mother", "missing"?, "<locus>"... } ],
  *             "directReferences"?: { "<missing id>": [ { "<locus>": [a, b] } ] } } ],
- *   "scores"?: [ { "modality", "victim", "missing", "score" } ] }
+ *   "scores"?: [ { "modality", "victim", "missing", "score" } ],
+ *   "subjects"?: { "pm": { "<victim id>": ["<subject id>"] }, "am": { "<missing id>": ["<subject id>"] } } }
  * ```
+ * `subjects` links enrolled store subjects (their fingerprints and face photos) to the case's people.
  * `mutation` is `{ "female": MutationModel, "male": MutationModel }` or one model for both sexes.
  * Any `expected` block is ignored here (tests read it).
  */
 import { IdmError } from '../errors.js';
 import type { MutationModel, SexMutationModels } from './mutation.js';
-import type { DviCase, Genotype, Locus, LocusDatabase, ModalityScore, Profile, Sex } from './types.js';
+import type { DviCase, Genotype, Locus, LocusDatabase, ModalityScore, Profile, Sex, SubjectLinks } from './types.js';
 
 const reserved = new Set(['id', 'sex', 'father', 'mother', 'missing', 'profile', 'name']);
 
@@ -68,6 +70,30 @@ function parseLocus(value: unknown): Locus {
     frequencies: (v.frequencies as unknown[]).map(Number),
     mutation: parseModels(v.mutation),
   };
+}
+
+/** Links of one side, keyed by people the case knows; subject ids deduplicated, empty lists dropped. */
+function parseLinkSide(value: unknown, known: Set<string>, side: 'pm' | 'am'): Record<string, string[]> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) bad(`subjects.${side} must map person ids to subject id arrays`);
+  const links: Record<string, string[]> = {};
+  for (const [person, ids] of Object.entries(value as Record<string, unknown>)) {
+    const what = side === 'pm' ? 'victim' : 'missing person';
+    if (!known.has(person)) bad(`subjects.${side} links ${what} ${person}, who is not in the case`);
+    if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string' || id.length === 0)) {
+      bad(`subjects.${side}.${person} must be an array of subject ids`);
+    }
+    const unique = [...new Set(ids as string[])];
+    if (unique.length > 0) links[person] = unique;
+  }
+  return links;
+}
+
+function parseSubjectLinks(value: unknown, victims: Set<string>, missing: Set<string>): SubjectLinks | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) bad('subjects must be { "pm": {...}, "am": {...} }');
+  const v = value as Record<string, unknown>;
+  return { pm: parseLinkSide(v.pm, victims, 'pm'), am: parseLinkSide(v.am, missing, 'am') };
 }
 
 /** Parses a case from its JSON text or already-parsed value. */
@@ -145,6 +171,11 @@ export function parseDviCaseJson(input: string | unknown, fallbackId = 'case'): 
         ...(s.log10LR !== undefined ? { log10LR: Number(s.log10LR) } : {}),
       }))
     : [];
+  const subjects = parseSubjectLinks(
+    doc.subjects,
+    new Set(victims.map((v) => v.id)),
+    new Set(families.flatMap((f) => f.missing)),
+  );
   return {
     id: typeof doc.id === 'string' ? doc.id : fallbackId,
     description: typeof doc.description === 'string' ? doc.description : undefined,
@@ -152,6 +183,7 @@ export function parseDviCaseJson(input: string | unknown, fallbackId = 'case'): 
     victims,
     families,
     scores,
+    ...(subjects ? { subjects } : {}),
   };
 }
 
@@ -183,5 +215,6 @@ export function toDviCaseJson(c: DviCase): Record<string, unknown> {
         : {}),
     })),
     scores: c.scores ?? [],
+    ...(c.subjects ? { subjects: c.subjects } : {}),
   };
 }

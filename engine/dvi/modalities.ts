@@ -19,7 +19,7 @@ import {
   scoreToLogLr,
 } from '../fingerprint/match/index.js';
 import type { FingerprintTemplate } from '../fingerprint/types.js';
-import type { ModalityScore } from './types.js';
+import type { DviCase, ModalityScore } from './types.js';
 
 export interface BiometricRecord {
   fingerprints?: FingerprintTemplate[];
@@ -38,7 +38,8 @@ function prepare(record: BiometricRecord): Prepared {
   const unpositioned: PreparedTemplate[] = [];
   for (const t of record.fingerprints ?? []) {
     const prepared = prepareTemplate(t);
-    if (t.position === undefined) unpositioned.push(prepared);
+    // Position 0 is "unknown" in ANSI/NIST and ISO: such prints are compared against every finger.
+    if (!t.position) unpositioned.push(prepared);
     else {
       const key = String(t.position);
       const list = byPosition.get(key) ?? [];
@@ -92,4 +93,19 @@ export function biometricScores(
     }
   }
   return scores;
+}
+
+/**
+ * The case with the engines' scores of its AM/PM records added. A score the case already holds for
+ * the same modality and pair (entered by an examiner, or calibrated by a lab) is kept instead.
+ */
+export function withBiometricScores(
+  dviCase: DviCase,
+  pm: Readonly<Record<string, BiometricRecord>>,
+  am: Readonly<Record<string, BiometricRecord>>,
+): DviCase {
+  const key = (s: ModalityScore) => `${s.modality}\u0000${s.victim}\u0000${s.missing}`;
+  const given = new Set((dviCase.scores ?? []).map(key));
+  const computed = biometricScores(pm, am).filter((s) => !given.has(key(s)));
+  return { ...dviCase, scores: [...(dviCase.scores ?? []), ...computed] };
 }

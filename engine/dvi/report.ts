@@ -10,6 +10,8 @@ import type { AuditEntry, IdentificationRecord, IdentificationStatus } from './w
 export interface EvidenceLine {
   modality: string;
   log10LR: number;
+  /** The comparison score the LR was calibrated from (fingerprint match score, face similarity); none for DNA. */
+  score: number | null;
   /** What this line of evidence does to the identification. */
   effect: 'supports' | 'neutral' | 'opposes';
 }
@@ -59,6 +61,7 @@ export function buildIdentificationReport(
     ? Object.entries(identification.log10LR).map(([modality, log10LR]) => ({
         modality,
         log10LR,
+        score: identification.scores?.[modality] ?? null,
         effect: log10LR > 0.5 ? 'supports' : log10LR < -0.5 ? 'opposes' : 'neutral',
       }))
     : [];
@@ -134,8 +137,8 @@ ${
   id
     ? `<h2>Identification</h2><table><tr><th>Victim</th><th>Missing person</th><th>Family</th><th>Method</th><th>Combined LR</th><th>Posterior</th><th>Generalised LR</th><th>Conclusive</th></tr>
 ${rows([[report.victim.id, id.missing, id.family, id.method, fmtLR(id.combinedLog10LR), id.posterior.toFixed(4), id.log10GLR === null ? 'no alternative' : fmtLR(id.log10GLR), id.conclusive ? 'yes' : 'no']])}</table>
-<h2>Evidence per modality</h2><table><tr><th>Modality</th><th>LR</th><th>log10 LR</th><th>Effect</th></tr>
-${rows(report.evidence.map((e) => [e.modality, fmtLR(e.log10LR), e.log10LR.toFixed(2), e.effect]))}</table>
+<h2>Evidence per modality</h2><table><tr><th>Modality</th><th>Score</th><th>LR</th><th>log10 LR</th><th>Effect</th></tr>
+${rows(report.evidence.map((e) => [e.modality, e.score === null ? '' : e.score.toFixed(3), fmtLR(e.log10LR), e.log10LR.toFixed(2), e.effect]))}</table>
 <p>Driven by: ${esc(report.drivers.join(', ') || 'no single modality')}</p>`
     : '<h2>No identification</h2><p>No missing person is assigned to this victim in the best joint solution.</p>'
 }

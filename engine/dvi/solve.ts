@@ -93,6 +93,8 @@ export interface Identification {
   method: 'undisputed' | 'joint';
   dnaLR: number;
   log10LR: Record<string, number>;
+  /** The comparison score behind each non-DNA modality's LR (the best one when several were given). */
+  scores: Record<string, number>;
   combinedLog10LR: number;
   /** Posterior probability of the pairing under a flat prior (1 for undisputed ones: they are fixed). */
   posterior: number;
@@ -182,6 +184,7 @@ export function solveDvi(dviCase: DviCase, options: SolveOptions = {}): DviSolut
 
   // Non-DNA modality log10 LRs per (victim, missing) pair.
   const modality = new Map<string, Record<string, number>>();
+  const modalityScore = new Map<string, Record<string, number>>();
   const victimIndex = new Map(victims.map((v, i) => [v.id, i]));
   const missingIndex = new Map(missing.map((m, i) => [m.id, i]));
   for (const s of dviCase.scores ?? []) {
@@ -204,6 +207,9 @@ export function solveDvi(dviCase: DviCase, options: SolveOptions = {}): DviSolut
       throw new IdmError('IDM_VALIDATION', `${s.modality} log10 LR ${log10} is not finite`);
     rec[s.modality] = (rec[s.modality] ?? 0) + log10;
     modality.set(key, rec);
+    const raw = modalityScore.get(key) ?? {};
+    raw[s.modality] = Math.max(raw[s.modality] ?? Number.NEGATIVE_INFINITY, s.score);
+    modalityScore.set(key, raw);
   }
   const otherLog10 = (v: number, m: number): Record<string, number> =>
     modality.get(`${victims[v].id}\u0000${missing[m].id}`) ?? {};
@@ -489,7 +495,8 @@ export function solveDvi(dviCase: DviCase, options: SolveOptions = {}): DviSolut
       .filter(([, x]) => x > 0)
       .sort((a, b) => b[1] - a[1])
       .map(([k]) => k);
-    return { log10LR, combinedLog10LR, drivers };
+    const scores = modalityScore.get(`${victims[v].id}\u0000${missing[m].id}`) ?? {};
+    return { log10LR, scores, combinedLog10LR, drivers };
   };
   for (const u of undisputed) {
     const v = victimIndex.get(u.victim)!;

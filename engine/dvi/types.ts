@@ -64,6 +64,16 @@ export interface ReferenceFamily {
   directReferences?: Record<string, Profile[]>;
 }
 
+/**
+ * Enrolled subjects of the store linked to the people of a case: PM items (victim id -> subjects
+ * holding that body's fingerprints and photos) and missing persons (missing id -> subjects holding
+ * their ante-mortem prints and photos). The solver compares their templates at solve time.
+ */
+export interface SubjectLinks {
+  pm: Record<string, string[]>;
+  am: Record<string, string[]>;
+}
+
 export interface DviCase {
   id: string;
   description?: string;
@@ -72,6 +82,8 @@ export interface DviCase {
   families: ReferenceFamily[];
   /** Scores of other modalities (fingerprint, face) between victims and missing persons. */
   scores?: ModalityScore[];
+  /** Store subjects whose fingerprints and faces are compared when the case is solved by the service. */
+  subjects?: SubjectLinks;
 }
 
 /** A kinship case: typed persons and competing pedigrees over them (Familias "pedigrees"). */

@@ -1,10 +1,12 @@
 import { MessageChannel } from 'node:worker_threads';
 
 import type { DviProgress, DviSolution } from '../../engine/dvi/solve.js';
+import type { SubjectLinks } from '../../engine/dvi/types.js';
 import { createIdentification } from '../../engine/dvi/workflow.js';
 import { IdmError } from '../../engine/errors.js';
 import { appendAuditIn } from '../../store/audit.js';
 import { getDviCase, putIdentification, saveSolution } from '../../store/dvi-cases.js';
+import { type CaseBiometrics, loadCaseBiometrics } from '../dvi-biometrics.js';
 import type { DviSolveJob } from '../jobs.js';
 import type { JobLike, WorkerRuntime } from '../runtime.js';
 
@@ -25,6 +27,12 @@ export interface DviSolveSummary {
   assignmentsTotal: number;
   topAssignments: DviSolution['assignments'];
   assumptions: DviSolution['assumptions'];
+  /** Templates of linked subjects compared by the fingerprint and face engines in this solve. */
+  biometrics: CaseBiometrics['templates'] & { skippedFaces: number };
+}
+
+function linkedSubjectIds(links: SubjectLinks | undefined): string[] {
+  return links ? [...new Set([...Object.values(links.pm), ...Object.values(links.am)].flat())] : [];
 }
 
 /**
@@ -35,6 +43,8 @@ export async function runDviSolveJob(job: JobLike<DviSolveJob>, runtime: WorkerR
   const { db } = runtime;
   const stored = await getDviCase(db, job.data.caseId);
   if (!stored) throw new IdmError('IDM_NOT_FOUND', `no DVI case ${job.data.caseId}`);
+  const links = stored.document.subjects as SubjectLinks | undefined;
+  const biometrics = await loadCaseBiometrics(db, links);
   const channel = new MessageChannel();
   channel.port1.on('message', (progress: DviProgress) => {
     const [from, to] = STAGE_SHARE[progress.stage];
@@ -44,7 +54,14 @@ export async function runDviSolveJob(job: JobLike<DviSolveJob>, runtime: WorkerR
   let solution: DviSolution;
   try {
     solution = await runtime.pool.run(
-      { name: 'dvi.solve', document: stored.document, caseId: stored.id, options: job.data.options, progress: channel.port2 },
+      {
+        name: 'dvi.solve',
+        document: stored.document,
+        caseId: stored.id,
+        options: job.data.options,
+        biometrics: { pm: biometrics.pm, am: biometrics.am },
+        progress: channel.port2,
+      },
       [channel.port2],
     );
   } finally {
@@ -76,6 +93,9 @@ export async function runDviSolveJob(job: JobLike<DviSolveJob>, runtime: WorkerR
         jobId: job.id,
         identifications: solution.identifications.map((i) => `${i.victim}=${i.missing}`),
         assumptions: solution.assumptions,
+        // The linked subjects' templates this solve read: the audit trail of a view by the system.
+        linkedSubjects: linkedSubjectIds(links),
+        templatesCompared: biometrics.templates,
       },
     });
   });
@@ -89,5 +109,6 @@ export async function runDviSolveJob(job: JobLike<DviSolveJob>, runtime: WorkerR
     assignmentsTotal: solution.assignmentsTotal,
     topAssignments: solution.assignments.slice(0, 20),
     assumptions: solution.assumptions,
+    biometrics: { ...biometrics.templates, skippedFaces: biometrics.skippedFaces },
   };
 }
