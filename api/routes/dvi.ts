@@ -111,6 +111,25 @@ export function registerDviRoutes(app: IdmApp, ctx: ServiceContext) {
     return stored;
   }
 
+  /**
+   * Validates a changed case as it would be solved, stores it in normal form (which drops its old
+   * solution) and audits the change, in one transaction.
+   */
+  async function saveCaseChange(
+    request: FastifyRequest,
+    stored: StoredCase,
+    document: Record<string, unknown>,
+    action: string,
+    details: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
+    const normalised = toDviCaseJson(parseDviCaseJson(document, stored.id));
+    await ctx.db.transaction(async (tx) => {
+      await updateCaseDocument(tx, stored.id, normalised);
+      await auditRequest(tx, request, { action, resourceType: 'case', resourceId: stored.id, outcome: 'success', details });
+    });
+    return normalised;
+  }
+
   function solvedCase(stored: StoredCase): DviSolution {
     if (!stored.solution) throw new IdmError('IDM_CONFLICT', `case ${stored.id} has not been solved since it last changed`);
     return stored.solution as unknown as DviSolution;
@@ -201,17 +220,10 @@ export function registerDviRoutes(app: IdmApp, ctx: ServiceContext) {
         const added = request.body[key];
         if (added) document[key] = [...((document[key] as unknown[]) ?? []), ...added];
       }
-      // Validate the whole case as it would be solved, and keep it in normal form.
-      const normalised = toDviCaseJson(parseDviCaseJson(document, stored.id));
-      await ctx.db.transaction(async (tx) => {
-        await updateCaseDocument(tx, stored.id, normalised);
-        await auditRequest(tx, request, {
-          action: 'dvi.case.items',
-          resourceType: 'case',
-          resourceId: stored.id,
-          outcome: 'success',
-          details: { pm: request.body.pm?.length ?? 0, am: request.body.am?.length ?? 0, scores: request.body.scores?.length ?? 0 },
-        });
+      const normalised = await saveCaseChange(request, stored, document, 'dvi.case.items', {
+        pm: request.body.pm?.length ?? 0,
+        am: request.body.am?.length ?? 0,
+        scores: request.body.scores?.length ?? 0,
       });
       return { id: stored.id, status: 'open', victims: (normalised.pm as unknown[]).length, families: (normalised.am as unknown[]).length };
     },
@@ -244,18 +256,8 @@ export function registerDviRoutes(app: IdmApp, ctx: ServiceContext) {
         if (!visible) throw new IdmError('IDM_NOT_FOUND', `no subject ${subjectId}`);
       }
       const links = changedLinks(stored.document.subjects as SubjectLinks | undefined, link, unlink);
-      // Validate against the case (unknown victims or missing persons are refused) and keep normal form.
-      const normalised = toDviCaseJson(parseDviCaseJson({ ...stored.document, subjects: links }, stored.id));
-      await ctx.db.transaction(async (tx) => {
-        await updateCaseDocument(tx, stored.id, normalised);
-        await auditRequest(tx, request, {
-          action: 'dvi.case.subjects',
-          resourceType: 'case',
-          resourceId: stored.id,
-          outcome: 'success',
-          details: { link, unlink },
-        });
-      });
+      // Unknown victims or missing persons are refused by the case's own validation.
+      await saveCaseChange(request, stored, { ...stored.document, subjects: links }, 'dvi.case.subjects', { link, unlink });
       const linked = [...new Set([...Object.values(links.pm), ...Object.values(links.am)].flat())];
       const templates = await liveTemplatesOfSubjects(ctx.db, linked, ['fingerprint', 'face']);
       const count = (id: string, modality: string) => templates.filter((t) => t.subjectId === id && t.modality === modality).length;
