@@ -29,6 +29,8 @@ import {
   identificationCode,
   identifyParameters,
   rerank,
+  SharedStrings,
+  sharedStringAt,
   searchSnapshot,
   searchTenprint,
 } from '../engine/fingerprint/identify/index.js';
@@ -406,7 +408,7 @@ async function faissStage(
     const scores = rerank(snapshot, prepared, slots);
     let best = 0;
     for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
-    if (slots.length && snapshot.ids[slots[best]] === p.id) hits++;
+    if (slots.length && sharedStringAt(snapshot.ids, slots[best]) === p.id) hits++;
   }
   await index.close();
   return {
@@ -608,6 +610,8 @@ export function timeReplicated(
   };
   const positions = new Uint8Array(new SharedArrayBuffer(entries));
   for (let i = 0; i < entries; i++) positions[i] = 1 + (i % 10);
+  const replicatedIds = new SharedStrings();
+  for (let i = 0; i < entries; i++) replicatedIds.push(sharedStringAt(base.ids, i % base.count));
   const big: GallerySnapshot = {
     ...base,
     count: entries,
@@ -617,7 +621,7 @@ export function timeReplicated(
     alive: repeat(new Uint8Array(base.alive), (b) => new Uint8Array(b)).buffer as SharedArrayBuffer,
     offsets: repeat(new Uint32Array(base.offsets), (b) => new Uint32Array(b)).buffer as SharedArrayBuffer,
     positions: positions.buffer as SharedArrayBuffer,
-    ids: Array.from({ length: entries }, (_, i) => base.ids[i % base.count]),
+    ids: replicatedIds.snapshot(),
   };
   log(`timing over ${entries} replicated entries`);
   const finger: number[] = [];

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { minutiaeImpression, syntheticFinger } from '../bench/fingerprint-identify.js';
 import { extractTemplate } from '../engine/fingerprint/extract/index.js';
 import {
+  sharedStringAt,
   FingerprintGallery,
   mergeCandidates,
   searchSnapshot,
@@ -38,7 +39,7 @@ describe('FingerprintGallery', () => {
     expect(gallery.has('bg-3')).toBe(false);
     const snapshot = gallery.snapshot();
     expect(snapshot.count).toBe(40);
-    expect(snapshot.ids[39]).toBe('bg-39');
+    expect(sharedStringAt(snapshot.ids, 39)).toBe('bg-39');
     // A finger added after growth is found, and entries from before the growth still are.
     expect(searchSnapshot(snapshot, probeOf(39), { mode: 'finger' })[0].id).toBe('bg-39');
     expect(searchSnapshot(snapshot, probeOf(0), { mode: 'finger' })[0].id).toBe('bg-0');

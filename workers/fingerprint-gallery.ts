@@ -59,7 +59,7 @@ export class FingerprintGallery {
     return this.#entries.size;
   }
 
-  /** Shared buffers plus ids: posting it to a pool thread shares the buffers, it does not copy them. */
+  /** Shared buffers only (ids included): posting it to a pool thread copies nothing. */
   snapshot(): GallerySnapshot {
     this.#snapshot ??= this.#gallery.snapshot();
     return this.#snapshot;

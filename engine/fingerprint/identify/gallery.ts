@@ -11,8 +11,9 @@
  *   offsets      Uint32               start of the packed template in `templates`, in 4-byte words
  *   templates    bytes                packed prepared templates end to end (matcher's viewPrepared layout)
  *
- * A snapshot is these buffers plus the counts and id lists: plain data that postMessage hands to a
- * worker thread without copying the buffers. The owner keeps appending after a snapshot (entries past
+ * Entry ids (by slot) and subject ids (by subject index) are shared string tables (shared-strings.ts).
+ * A snapshot is these buffers plus the counts: plain data that postMessage hands to a worker thread
+ * without copying anything. The owner keeps appending after a snapshot (entries past
  * the snapshot's count are invisible to it); when an array is full it is replaced by one twice the size
  * (amortised doubling), and later snapshots see the new buffers. Removal clears the alive flag in the
  * shared buffer, so it reaches every snapshot that shares it at once.
@@ -22,6 +23,7 @@ import { packedTemplateBytes, prepareTemplate } from '../match/index.js';
 import type { FingerprintTemplate } from '../types.js';
 import { CODE_WORDS, codePopcount, identificationCode } from './code.js';
 import { identifyParameters as P } from './parameters.js';
+import { SharedStrings, type SharedStringsSnapshot } from './shared-strings.js';
 
 /** Plain data: safe to post to a worker thread (the buffers are shared, not copied). */
 export interface GallerySnapshot {
@@ -36,8 +38,8 @@ export interface GallerySnapshot {
   offsets: SharedArrayBuffer;
   templates: SharedArrayBuffer;
   /** Entry id of every slot 0..count-1 (removed entries keep their slot). */
-  ids: string[];
-  subjectIds: string[];
+  ids: SharedStringsSnapshot;
+  subjectIds: SharedStringsSnapshot;
 }
 
 export interface FingerMeta {
@@ -70,9 +72,9 @@ export class FingerprintGallery {
   private alive = new Uint8Array(new SharedArrayBuffer(0));
   private offsets = new Uint32Array(new SharedArrayBuffer(0));
   private templates = new Uint32Array(new SharedArrayBuffer(0));
-  private readonly ids: string[] = [];
+  private readonly ids = new SharedStrings();
   private readonly slotOf = new Map<string, number>();
-  private readonly subjectIds: string[] = [];
+  private readonly subjectIds = new SharedStrings();
   private readonly subjectIndex = new Map<string, number>();
 
   constructor(initialCapacity: number = P.initialCapacity) {
@@ -129,8 +131,7 @@ export class FingerprintGallery {
     const subjectId = meta.subjectId ?? id;
     let subject = this.subjectIndex.get(subjectId);
     if (subject === undefined) {
-      subject = this.subjectIds.length;
-      this.subjectIds.push(subjectId);
+      subject = this.subjectIds.push(subjectId);
       this.subjectIndex.set(subjectId, subject);
     }
     this.subjects[slot] = subject;
@@ -162,8 +163,8 @@ export class FingerprintGallery {
       alive: this.alive.buffer as SharedArrayBuffer,
       offsets: this.offsets.buffer as SharedArrayBuffer,
       templates: this.templates.buffer as SharedArrayBuffer,
-      ids: this.ids.slice(0, this.count),
-      subjectIds: this.subjectIds.slice(),
+      ids: this.ids.snapshot(),
+      subjectIds: this.subjectIds.snapshot(),
     };
   }
 

@@ -9,6 +9,7 @@
 export { CODE_WORDS, identificationCode } from './code.js';
 export { type FingerMeta, FingerprintGallery, type GallerySnapshot } from './gallery.js';
 export { identifyParameters } from './parameters.js';
+export { SharedStrings, type SharedStringsSnapshot, sharedStringAt } from './shared-strings.js';
 export {
   type Candidate,
   codeCandidates,

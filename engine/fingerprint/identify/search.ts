@@ -26,6 +26,7 @@ import {
 import type { FingerprintTemplate } from '../types.js';
 import { codePopcount, identificationCode, sharedBits } from './code.js';
 import type { GallerySnapshot } from './gallery.js';
+import { sharedStringAt } from './shared-strings.js';
 import { identifyParameters as P } from './parameters.js';
 
 export type SearchMode = 'finger' | 'latent';
@@ -229,8 +230,8 @@ export function searchSlots(
 export function searchPrepared(s: GallerySnapshot, probe: PreparedTemplate, options: SearchOptions): Candidate[] {
   const v = snapshotViews(s);
   return searchSlots(s, probe, options).map(({ slot, score }, r) => ({
-    id: s.ids[slot],
-    subjectId: s.subjectIds[v.subjects[slot]],
+    id: sharedStringAt(s.ids, slot),
+    subjectId: sharedStringAt(s.subjectIds, v.subjects[slot]),
     position: v.positions[slot],
     score,
     fmr: scoreToFmr(score),

@@ -12,6 +12,7 @@ import type { FingerprintTemplate } from '../types.js';
 import type { GallerySnapshot } from './gallery.js';
 import { identifyParameters as P } from './parameters.js';
 import { galleryTemplate, searchSlots, snapshotViews } from './search.js';
+import { sharedStringAt } from './shared-strings.js';
 
 export interface TenprintProbe {
   position: number;
@@ -114,7 +115,7 @@ export function searchTenprint(
       if (known)
         return {
           position: probe.position,
-          id: snapshot.ids[known[0]],
+          id: sharedStringAt(snapshot.ids, known[0]),
           score: known[1],
           log10Lr: scoreToLogLr(known[1]),
         };
@@ -130,13 +131,13 @@ export function searchTenprint(
       }
       return {
         position: probe.position,
-        id: best >= 0 ? snapshot.ids[best] : undefined,
+        id: best >= 0 ? sharedStringAt(snapshot.ids, best) : undefined,
         score: bestScore,
         log10Lr: scoreToLogLr(bestScore),
       };
     });
     return {
-      subjectId: snapshot.subjectIds[subject],
+      subjectId: sharedStringAt(snapshot.subjectIds, subject),
       log10Lr: fingers.reduce((sum, f) => sum + f.log10Lr, 0),
       rank: 0,
       fingers,
