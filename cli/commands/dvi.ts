@@ -333,16 +333,20 @@ export function register(groups: CommandGroups): void {
     .option('--families <n>', 'reference families', '300')
     .option('--loci <n>', 'loci', '21')
     .option('--seed <n>', 'seed', '1')
+    .option('--fingers <k>', 'also solve with K simulated fingerprints per body and per missing person', '0')
+    .option('--am-prints <share>', 'share of missing persons with ante-mortem prints', '0.5')
     .option('--json', 'print one JSON document')
     .action(
       action(
-        async (flags: { victims: string; families: string; loci: string; seed: string; json?: boolean }) => {
+        async (flags: { victims: string; families: string; loci: string; seed: string; fingers: string; amPrints: string; json?: boolean }) => {
           const { runDviBench, formatDviBench } = await import('../../bench/dvi.js');
           const result = runDviBench({
             victims: number(flags.victims, 'victims') ?? 500,
             families: number(flags.families, 'families') ?? 300,
             loci: number(flags.loci, 'loci') ?? 21,
             seed: number(flags.seed, 'seed'),
+            fingers: number(flags.fingers, 'fingers'),
+            amPrintShare: number(flags.amPrints, 'am-prints'),
             log: flags.json ? undefined : (line) => process.stderr.write(`${line}\n`),
           });
           emit(flags, result, () => formatDviBench(result));
