@@ -1,21 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+import { idmatch } from './helpers/cli.js';
+
 const dir = mkdtempSync(join(tmpdir(), 'idmatch-dna-cli-'));
 
-function idmatch(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(root, 'bin/idmatch.js'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (...args: string[]) => idmatch(args);
 
 const a = join(dir, 'a.json');
 const b = join(dir, 'b.json');
@@ -37,8 +30,8 @@ writeFileSync(
 
 describe('idmatch dna CLI', () => {
   it('rmp --json prints one document with rmp, lr and per-locus rmp (NRC II 4.10)', () => {
-    const r = idmatch('dna', 'rmp', a, '--freq', freq, '--theta', '0.01', '--json');
-    expect(r.status).toBe(0);
+    const r = run('dna', 'rmp', a, '--freq', freq, '--theta', '0.01', '--json');
+    expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.loci.map((l: { locus: string }) => l.locus)).toEqual(['TH01', 'FGA']);
     expect(doc.loci[0].rmp.toFixed(7)).toBe('0.0149010');
@@ -49,13 +42,13 @@ describe('idmatch dna CLI', () => {
 
   it('kinship --json reproduces the parent-child and sibling vectors', () => {
     const pc = JSON.parse(
-      idmatch('dna', 'kinship', a, b, '--relation', 'parent-child', '--freq', freq, '--json').stdout,
+      run('dna', 'kinship', a, b, '--relation', 'parent-child', '--freq', freq, '--json').stdout,
     );
     // TH01 aa/aa: PI 10; FGA ab/ac: PI 2.5.
     expect(pc.loci.map((l: { lr: number }) => Number(l.lr.toFixed(6)))).toEqual([10, 2.5]);
     expect(pc.lr).toBeCloseTo(25, 9);
     const fs = JSON.parse(
-      idmatch('dna', 'kinship', a, b, '--relation', 'full-sibling', '--freq', freq, '--json').stdout,
+      run('dna', 'kinship', a, b, '--relation', 'full-sibling', '--freq', freq, '--json').stdout,
     );
     expect(fs.lr).toBeCloseTo(30.25 * 1.5, 9);
   });
@@ -63,8 +56,8 @@ describe('idmatch dna CLI', () => {
   it('fails with a coded message and exit 2 on bad input', () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'Sample Name,Marker,Allele 1\nS1,TH01,6\nS1,NOPE,7\n');
-    const r = idmatch('dna', 'import', bad, '--json');
-    expect(r.status).toBe(2);
+    const r = run('dna', 'import', bad, '--json');
+    expect(r.code).toBe(2);
     const doc = JSON.parse(r.stdout);
     expect(doc.error.code).toBe('IDM_BAD_IMPORT');
     expect(doc.error.details.errors[0]).toMatchObject({ file: bad, line: 3 });

@@ -12,10 +12,7 @@ import { idmatch } from './helpers/cli.js';
 const dir = mkdtempSync(join(tmpdir(), 'idmatch-dvi-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const run = (args: string[]) => {
-  const { code, stdout } = idmatch(args);
-  return { stdout, status: code };
-};
+const run = (args: string[]) => idmatch(args);
 
 describe('idmatch dvi (CLI)', () => {
   const { dvi, truth } = simulateIncident({ seed: 5, victims: 6, families: 3, loci: 12, relatives: [2, 3] });
@@ -23,8 +20,8 @@ describe('idmatch dvi (CLI)', () => {
   writeFileSync(file, JSON.stringify(toDviCaseJson(dvi)));
 
   it('solve --json prints one document with assignments (one key per victim, loglik, LR) and identifications', () => {
-    const { stdout, status } = run(['dvi', 'solve', file, '--json']);
-    expect(status).toBe(0);
+    const { stdout, code } = run(['dvi', 'solve', file, '--json']);
+    expect(code).toBe(0);
     const doc = JSON.parse(stdout);
     expect(Array.isArray(doc.assignments)).toBe(true);
     expect(Array.isArray(doc.identifications)).toBe(true);
@@ -37,7 +34,7 @@ describe('idmatch dvi (CLI)', () => {
 
   it('report writes a printable HTML page', () => {
     const html = join(dir, 'report.html');
-    const { stdout, status } = run([
+    const { stdout, code } = run([
       'dvi',
       'report',
       file,
@@ -47,7 +44,7 @@ describe('idmatch dvi (CLI)', () => {
       html,
       '--json',
     ]);
-    expect(status).toBe(0);
+    expect(code).toBe(0);
     expect(JSON.parse(stdout).reports).toHaveLength(1);
     expect(readFileSync(html, 'utf8')).toContain('<!doctype html>');
   });
@@ -55,8 +52,8 @@ describe('idmatch dvi (CLI)', () => {
   it('a bad case exits non-zero with a coded error', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ marker: { name: 'L', alleles: ['1'], frequencies: [1] }, pm: [] }));
-    const { stdout, status } = run(['dvi', 'solve', bad, '--json']);
-    expect(status).toBe(2);
+    const { stdout, code } = run(['dvi', 'solve', bad, '--json']);
+    expect(code).toBe(2);
     expect(JSON.parse(stdout).error.code).toBe('IDM_BAD_CASE');
   });
 
@@ -85,8 +82,8 @@ describe('idmatch dvi (CLI)', () => {
         am: { M1: { fingerprints: [{ file: files['0-1'], position: 7 }] }, M2: { fingerprints: [files['1-1']] } },
       }),
     );
-    const { stdout, status } = run(['dvi', 'solve', toyFile, '--biometrics', biometrics, '--json']);
-    expect(status).toBe(0);
+    const { stdout, code } = run(['dvi', 'solve', toyFile, '--biometrics', biometrics, '--json']);
+    expect(code).toBe(0);
     const found = Object.fromEntries(
       JSON.parse(stdout).identifications.map((i: { victim: string; missing: string; drivers: string[] }) => [i.victim, i]),
     );
@@ -96,7 +93,7 @@ describe('idmatch dvi (CLI)', () => {
     const missingImage = join(dir, 'missing-image.json');
     writeFileSync(missingImage, JSON.stringify({ pm: { V1: { fingerprints: ['nope.png'] } } }));
     const failed = run(['dvi', 'solve', toyFile, '--biometrics', missingImage, '--json']);
-    expect(failed.status).toBe(2);
+    expect(failed.code).toBe(2);
     expect(JSON.parse(failed.stdout).error.code).toBe('IDM_NOT_FOUND');
   });
 });

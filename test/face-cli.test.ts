@@ -3,23 +3,18 @@
  * face-api's demo photos: the JSON documents, the pairs evaluator's report and failure-to-enrol
  * accounting, and the exit code of a bad upload.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { convertAll } from '../models/convert.js';
 import { demoPhoto } from './face-fixtures.js';
+import { idmatch } from './helpers/cli.js';
 
-function idmatch(...args: string[]) {
-  return spawnSync(process.execPath, [resolve('bin/idmatch.js'), ...args], {
-    encoding: 'utf8',
-    timeout: 50_000,
-  });
-}
+const run = (...args: string[]) => idmatch(args, { timeoutMs: 50_000 });
 
 describe('idmatch face CLI', () => {
   let dir: string;
@@ -56,8 +51,8 @@ describe('idmatch face CLI', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('face detect --json lists faces with boxes, 68 landmarks and quality', () => {
-    const out = idmatch('face', 'detect', join(dir, 'p1-a.jpg'), '--json');
-    expect(out.status, out.stderr).toBe(0);
+    const out = run('face', 'detect', join(dir, 'p1-a.jpg'), '--json');
+    expect(out.code, out.stderr).toBe(0);
     const doc = JSON.parse(out.stdout);
     expect(doc.faces).toHaveLength(1);
     expect(doc.faces[0].landmarks).toHaveLength(68);
@@ -66,7 +61,7 @@ describe('idmatch face CLI', () => {
 
   it('face compare --json: the same person matches, with an FMR and a likelihood ratio', () => {
     const same = JSON.parse(
-      idmatch('face', 'compare', join(dir, 'p1-a.jpg'), join(dir, 'p1-b.jpg'), '--json').stdout,
+      run('face', 'compare', join(dir, 'p1-a.jpg'), join(dir, 'p1-b.jpg'), '--json').stdout,
     );
     expect(same.match).toBe(true);
     expect(same.similarity).toBeGreaterThanOrEqual(same.threshold);
@@ -75,8 +70,8 @@ describe('idmatch face CLI', () => {
   });
 
   it('face eval --pairs --json reports EER, AUC, TAR at FAR and thresholds; an unreadable image is a failure to enrol', () => {
-    const out = idmatch('face', 'eval', '--pairs', join(dir, 'pairs.csv'), '--json');
-    expect(out.status, out.stderr).toBe(0);
+    const out = run('face', 'eval', '--pairs', join(dir, 'pairs.csv'), '--json');
+    expect(out.code, out.stderr).toBe(0);
     const report = JSON.parse(out.stdout);
     expect(Object.keys(report)).toEqual([
       'pairs',
@@ -96,8 +91,8 @@ describe('idmatch face CLI', () => {
   });
 
   it('a non-image exits with code 2 and a coded JSON error', () => {
-    const out = idmatch('face', 'detect', join(dir, 'not-an-image.jpg'), '--json');
-    expect(out.status).toBe(2);
+    const out = run('face', 'detect', join(dir, 'not-an-image.jpg'), '--json');
+    expect(out.code).toBe(2);
     expect(JSON.parse(out.stdout).error.code).toBe('IDM_BAD_IMAGE');
   });
 });
