@@ -499,20 +499,19 @@ function clampQuality(q: number): number {
 }
 
 /**
- * ISO/IEC 19794-2:2005 record. Several templates become several finger views; the general header's image
- * size and resolution come from the first.
+ * What the ISO 2005 and ANSI 378-2004 records share after their headers: image size, resolution, the
+ * finger views with their minutiae (in the record's angle unit), no extended data. The image size and
+ * resolution come from the first template.
  */
-export function writeIsoRecord(
-  templates: FingerprintTemplate | FingerprintTemplate[],
-  options: WriteOptions = {},
-): Uint8Array {
-  const list = asList(templates);
+function writeImageAndViews(
+  out: ByteWriter,
+  list: FingerprintTemplate[],
+  options: WriteOptions,
+  angleUnit: number,
+  angleModulus: number,
+): void {
   const first = list[0];
   const numbers = viewNumbers(list);
-  const out = new ByteWriter();
-  out.ascii('FMR\0 20\0');
-  out.u32(0); // patched below
-  out.u16(0); // capture equipment: no compliance claimed, ID unreported
   out.u16(first.width).u16(first.height);
   const resolution = pixelsPerCmFromPpi(first.ppi);
   out.u16(resolution).u16(resolution);
@@ -522,9 +521,24 @@ export function writeIsoRecord(
     out.u8((numbers[i] << 4) | ((options.impressionType ?? 0) & 0x0f));
     out.u8(clampQuality(t.quality));
     out.u8(t.minutiae.length);
-    writeMinutiae(out, { ...t, width: first.width, height: first.height }, ISO_ANGLE_UNIT, 256);
+    writeMinutiae(out, { ...t, width: first.width, height: first.height }, angleUnit, angleModulus);
     out.u16(0); // no extended data
   }
+}
+
+/**
+ * ISO/IEC 19794-2:2005 record. Several templates become several finger views; the general header's image
+ * size and resolution come from the first.
+ */
+export function writeIsoRecord(
+  templates: FingerprintTemplate | FingerprintTemplate[],
+  options: WriteOptions = {},
+): Uint8Array {
+  const out = new ByteWriter();
+  out.ascii('FMR\0 20\0');
+  out.u32(0); // patched below
+  out.u16(0); // capture equipment: no compliance claimed, ID unreported
+  writeImageAndViews(out, asList(templates), options, ISO_ANGLE_UNIT, 256);
   out.patchU32(8, out.length);
   return out.toBytes();
 }
@@ -534,24 +548,10 @@ export function writeAnsi378Record(
   templates: FingerprintTemplate | FingerprintTemplate[],
   options: WriteOptions = {},
 ): Uint8Array {
-  const list = asList(templates);
-  const first = list[0];
-  const numbers = viewNumbers(list);
   const body = new ByteWriter();
   body.u16(0x0000).u16(0x0000); // CBEFF product identifier: owner and type unreported
-  body.u16(0);
-  body.u16(first.width).u16(first.height);
-  const resolution = pixelsPerCmFromPpi(first.ppi);
-  body.u16(resolution).u16(resolution);
-  body.u8(list.length).u8(0);
-  for (const [i, t] of list.entries()) {
-    body.u8(t.position ?? 0);
-    body.u8((numbers[i] << 4) | ((options.impressionType ?? 0) & 0x0f));
-    body.u8(clampQuality(t.quality));
-    body.u8(t.minutiae.length);
-    writeMinutiae(body, { ...t, width: first.width, height: first.height }, ANSI_ANGLE_UNIT, 180);
-    body.u16(0);
-  }
+  body.u16(0); // capture equipment: no compliance claimed, ID unreported
+  writeImageAndViews(body, asList(templates), options, ANSI_ANGLE_UNIT, 180);
   const out = new ByteWriter();
   out.ascii('FMR\0 20\0');
   const shortTotal = 10 + body.length;
