@@ -6,6 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 
+import type { Command } from 'commander';
+
 import type { MutationModel } from '../../engine/dvi/mutation.js';
 import { familialSearch } from '../../engine/dna/familial.js';
 import {
@@ -118,6 +120,18 @@ interface FreqOptions {
   population?: string;
 }
 
+/** The model options kinship and familial search share: mutation, subpopulation, frequencies, output. */
+function withKinshipModel(command: Command): Command {
+  return command
+    .option('--mutation-model <m>', 'none|equal|proportional|stepwise|onestep (parent-child transmissions)')
+    .option('--mutation-rate <r>', 'mutation rate per meiosis (default 0.001)')
+    .option('--mutation-range <x>', 'stepwise range: weight ratio of one more step (default 0.5)')
+    .option('--theta <t>', 'subpopulation correction (Balding-Nichols); 0 = Hardy-Weinberg', '0')
+    .option('--freq <name|file.csv>', `shipped database or long CSV (default ${DEFAULT_FREQUENCIES})`)
+    .option('--population <p>', 'population of the frequency database')
+    .option('--json', 'one JSON document on stdout');
+}
+
 export function register(groups: CommandGroups): void {
   const { dna, bench } = groups;
 
@@ -156,8 +170,7 @@ export function register(groups: CommandGroups): void {
       }),
     );
 
-  dna
-    .command('kinship')
+  withKinshipModel(dna.command('kinship'))
     .description('kinship likelihood ratio of two profiles for a relationship against unrelated')
     .argument('<a>', 'profile file of A (the parent for parent-child with mutation)')
     .argument('<b>', 'profile file of B')
@@ -167,13 +180,6 @@ export function register(groups: CommandGroups): void {
     )
     .option('--id-a <id>', 'profile of A when its file holds several')
     .option('--id-b <id>', 'profile of B when its file holds several')
-    .option('--mutation-model <m>', 'none|equal|proportional|stepwise|onestep (parent-child transmissions)')
-    .option('--mutation-rate <r>', 'mutation rate per meiosis (default 0.001)')
-    .option('--mutation-range <x>', 'stepwise range: weight ratio of one more step (default 0.5)')
-    .option('--theta <t>', 'subpopulation correction (Balding-Nichols); 0 = Hardy-Weinberg', '0')
-    .option('--freq <name|file.csv>', `shipped database or long CSV (default ${DEFAULT_FREQUENCIES})`)
-    .option('--population <p>', 'population of the frequency database')
-    .option('--json', 'one JSON document on stdout')
     .action(
       action(
         (
@@ -219,8 +225,7 @@ export function register(groups: CommandGroups): void {
       ),
     );
 
-  dna
-    .command('familial')
+  withKinshipModel(dna.command('familial'))
     .description('rank the profiles of a file by kinship index to a probe (parent-child, full-sibling)')
     .argument('<probe>', 'probe profile file')
     .argument('<database>', 'file of profiles to rank (JSON, GeneMapper or CMF)')
@@ -229,13 +234,6 @@ export function register(groups: CommandGroups): void {
     .option('--threshold <lr>', 'minimum kinship index kept', '1')
     .option('--top <k>', 'candidates kept per relationship', '20')
     .option('--min-shared-loci <n>', 'loci compared a candidate needs')
-    .option('--mutation-model <m>', 'none|equal|proportional|stepwise|onestep (parent-child transmissions)')
-    .option('--mutation-rate <r>', 'mutation rate per meiosis (default 0.001)')
-    .option('--mutation-range <x>', 'stepwise range (default 0.5)')
-    .option('--theta <t>', 'subpopulation correction (Balding-Nichols); 0 = Hardy-Weinberg', '0')
-    .option('--freq <name|file.csv>', `shipped database or long CSV (default ${DEFAULT_FREQUENCIES})`)
-    .option('--population <p>', 'population of the frequency database')
-    .option('--json', 'one JSON document on stdout')
     .action(
       action(
         (
