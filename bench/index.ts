@@ -26,7 +26,7 @@ import {
   type StoreEncoding,
   setScanKernel,
 } from '../native/faiss.js';
-import { type ClusteredSet, clusteredSet } from './embeddings.js';
+import { bruteForce, type ClusteredSet, clusteredSet } from './embeddings.js';
 
 export interface IndexBenchRow {
   index: string;
@@ -498,6 +498,49 @@ export interface RestartReport {
   /** The restart: snapshot load plus catch-up, until the first search can run. */
   restartMs: number;
   firstSearchMs: number;
+  /** Searches (k = 50) through the reopened gallery set, as the worker runs them: latency over every probe. */
+  searches: number;
+  searchP50Ms: number;
+  searchP95Ms: number;
+  /** Share of the exact top 10 the gallery returns (brute force over the same vectors, first 20 probes). */
+  recallAt10: number;
+}
+
+const SEARCH_PROBES = 200;
+const RECALL_PROBES = 20;
+
+async function searchLatency(set: GallerySet, queries: Float32Array, dim: number) {
+  const times: number[] = [];
+  for (let q = 0; q < queries.length / dim; q++) {
+    const [, ms] = await timed(() => set.search('face', queries.subarray(q * dim, (q + 1) * dim), { k: 50 }));
+    times.push(ms);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: times[Math.floor(times.length / 2)], p95: times[Math.floor(times.length * 0.95)] };
+}
+
+/**
+ * Recall@10 of the reopened gallery against brute force over exactly what it holds: every live
+ * template of the change feed (the original vectors minus the deleted ones, plus the late additions).
+ */
+async function galleryRecall(set: GallerySet, queries: Float32Array, feed: MemoryFeed, dim: number) {
+  const live = new Map<string, Float32Array>();
+  for (const change of await feed.changesSince(0, Number.MAX_SAFE_INTEGER)) {
+    if (change.deleted || !change.vector) live.delete(change.templateId);
+    else live.set(change.templateId, change.vector);
+  }
+  const templateIds = [...live.keys()];
+  const vectors = new Float32Array(templateIds.length * dim);
+  templateIds.forEach((id, i) => vectors.set(live.get(id)!, i * dim));
+  const labels = templateIds.map((_, i) => i);
+  const reference = bruteForce(vectors, labels, queries.subarray(0, RECALL_PROBES * dim), dim, 10, 'ip');
+  let found = 0;
+  for (let q = 0; q < RECALL_PROBES; q++) {
+    const list = await set.search('face', queries.subarray(q * dim, (q + 1) * dim), { k: 10 });
+    const expected = new Set(reference.ids[q].map((label) => templateIds[label]));
+    found += list.candidates.filter((candidate) => expected.has(candidate.templateId)).length;
+  }
+  return found / (RECALL_PROBES * 10);
 }
 
 /**
@@ -513,7 +556,7 @@ export async function runRestartBench(options: {
   const log = options.log ?? (() => undefined);
   const shapes = { face: { dim, metric: 'ip' as const } };
   const key: GalleryKey = { modality: 'face', agency: 'bench', category: 'criminal' };
-  const data = clusteredSet(n, 10, dim, { seed: 3 });
+  const data = clusteredSet(n, SEARCH_PROBES, dim, { seed: 3 });
   const feed = new MemoryFeed();
   for (let i = 0; i < n; i++)
     feed.put(`t${i}`, `s${data.identities[i]}`, key, data.gallery.subarray(i * dim, (i + 1) * dim));
@@ -548,6 +591,9 @@ export async function runRestartBench(options: {
     log(
       `restart: ready in ${Math.round(restartMs)} ms (${opened.source}, ${opened.changesRead} changes caught up)`,
     );
+    const latency = await searchLatency(opened.set, data.queries, dim);
+    log(`restart: ${SEARCH_PROBES} searches p50 ${latency.p50.toFixed(2)} ms, p95 ${latency.p95.toFixed(2)} ms`);
+    const recall = await galleryRecall(opened.set, data.queries, feed, dim);
     await opened.set.close();
     return {
       n,
@@ -560,6 +606,10 @@ export async function runRestartBench(options: {
       changesAfterSnapshot: opened.changesRead,
       restartMs: Math.round(restartMs),
       firstSearchMs: Math.round(firstSearchMs * 100) / 100,
+      searches: SEARCH_PROBES,
+      searchP50Ms: Math.round(latency.p50 * 100) / 100,
+      searchP95Ms: Math.round(latency.p95 * 100) / 100,
+      recallAt10: recall,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
