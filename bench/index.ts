@@ -531,7 +531,7 @@ async function galleryRecall(set: GallerySet, queries: Float32Array, feed: Memor
   }
   const templateIds = [...live.keys()];
   const vectors = new Float32Array(templateIds.length * dim);
-  templateIds.forEach((id, i) => vectors.set(live.get(id)!, i * dim));
+  for (const [i, id] of templateIds.entries()) vectors.set(live.get(id)!, i * dim);
   const labels = templateIds.map((_, i) => i);
   const reference = bruteForce(vectors, labels, queries.subarray(0, RECALL_PROBES * dim), dim, 10, 'ip');
   let found = 0;
