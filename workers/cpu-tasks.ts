@@ -19,8 +19,9 @@ import { shippedFrequencyTable } from '../engine/dna/frequencies.js';
 import { parseProfile, type StrProfile } from '../engine/dna/profile.js';
 import { type DnaCandidate, type DnaSearchOptions, ProfileDatabase } from '../engine/dna/search.js';
 import { parseDviCaseJson } from '../engine/dvi/caseJson.js';
-import { type BiometricRecord, withBiometricScores } from '../engine/dvi/modalities.js';
+import { type BiometricRecord, biometricScores, withModalityScores } from '../engine/dvi/modalities.js';
 import { type DviSolution, solveDvi } from '../engine/dvi/solve.js';
+import type { ModalityScore } from '../engine/dvi/types.js';
 import type { DviSolveSettings } from './jobs.js';
 import { openSharedJson, type SharedGallery } from './shared-gallery.js';
 
@@ -50,10 +51,17 @@ export interface DviSolveTask {
   document: Record<string, unknown>;
   caseId: string;
   options: DviSolveSettings;
-  /** Fingerprints and faces of the subjects linked to the case, compared here before solving. */
-  biometrics?: { pm: Record<string, BiometricRecord>; am: Record<string, BiometricRecord> };
+  /** Fingerprint and face scores of the subjects linked to the case (`dvi.biometrics` tasks). */
+  scores?: ModalityScore[];
   /** Receives DviProgress messages while the solver runs. */
   progress?: MessagePort;
+}
+
+/** Victims' fingerprints and faces compared with every missing person's: one share of the victims per task. */
+export interface DviBiometricsTask {
+  name: 'dvi.biometrics';
+  pm: Record<string, BiometricRecord>;
+  am: Record<string, BiometricRecord>;
 }
 
 export interface DnaFamilialTask {
@@ -97,6 +105,7 @@ export type CpuTask =
   | DnaImportTask
   | DnaSearchTask
   | DnaFamilialTask
+  | DviBiometricsTask
   | DviSolveTask
   | FaceAnalyseTask
   | FingerprintReadTask
@@ -107,6 +116,7 @@ interface CpuResults {
   'dna.search': DnaCandidate[];
   'dna.import': ImportedProfile[];
   'dna.familial': FamilialRanking[];
+  'dvi.biometrics': ModalityScore[];
   'dvi.solve': DviSolution;
   'face.analyse': FaceAnalysis;
   'fp.read': FingerprintReading;
@@ -175,10 +185,11 @@ async function runTask(task: CpuTask): Promise<CpuResults[CpuTask['name']]> {
         ...task.options,
         frequencies: shippedFrequencyTable(task.frequencies.database, task.frequencies.population),
       });
+    case 'dvi.biometrics':
+      return biometricScores(task.pm, task.am);
     case 'dvi.solve': {
       const parsed = parseDviCaseJson(task.document, task.caseId);
-      const dviCase = task.biometrics ? withBiometricScores(parsed, task.biometrics.pm, task.biometrics.am) : parsed;
-      const solution = solveDvi(dviCase, {
+      const solution = solveDvi(withModalityScores(parsed, task.scores ?? []), {
         ...task.options,
         onProgress: (progress) => task.progress?.postMessage(progress),
       });

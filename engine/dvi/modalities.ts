@@ -96,16 +96,20 @@ export function biometricScores(
 }
 
 /**
- * The case with the engines' scores of its AM/PM records added. A score the case already holds for
- * the same modality and pair (entered by an examiner, or calibrated by a lab) is kept instead.
+ * The case with computed modality scores added. A score the case already holds for the same modality
+ * and pair (entered by an examiner, or calibrated by a lab) is kept instead.
  */
+export function withModalityScores(dviCase: DviCase, computed: readonly ModalityScore[]): DviCase {
+  const key = (s: ModalityScore) => `${s.modality}\u0000${s.victim}\u0000${s.missing}`;
+  const given = new Set((dviCase.scores ?? []).map(key));
+  return { ...dviCase, scores: [...(dviCase.scores ?? []), ...computed.filter((s) => !given.has(key(s)))] };
+}
+
+/** The case with the engines' scores of its AM/PM records added (see `withModalityScores`). */
 export function withBiometricScores(
   dviCase: DviCase,
   pm: Readonly<Record<string, BiometricRecord>>,
   am: Readonly<Record<string, BiometricRecord>>,
 ): DviCase {
-  const key = (s: ModalityScore) => `${s.modality}\u0000${s.victim}\u0000${s.missing}`;
-  const given = new Set((dviCase.scores ?? []).map(key));
-  const computed = biometricScores(pm, am).filter((s) => !given.has(key(s)));
-  return { ...dviCase, scores: [...(dviCase.scores ?? []), ...computed] };
+  return withModalityScores(dviCase, biometricScores(pm, am));
 }

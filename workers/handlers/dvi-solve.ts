@@ -1,7 +1,7 @@
 import { MessageChannel } from 'node:worker_threads';
 
 import type { DviProgress, DviSolution } from '../../engine/dvi/solve.js';
-import type { SubjectLinks } from '../../engine/dvi/types.js';
+import type { ModalityScore, SubjectLinks } from '../../engine/dvi/types.js';
 import { createIdentification } from '../../engine/dvi/workflow.js';
 import { IdmError } from '../../engine/errors.js';
 import { appendAuditIn } from '../../store/audit.js';
@@ -36,6 +36,25 @@ function linkedSubjectIds(links: SubjectLinks | undefined): string[] {
 }
 
 /**
+ * The linked subjects' fingerprint and face scores, the victims split over the pool's threads: at 500
+ * victims with ten fingers each against hundreds of missing persons these comparisons outweigh the
+ * DNA solve, and they are independent per victim.
+ */
+async function scoreInParallel(runtime: WorkerRuntime, biometrics: CaseBiometrics): Promise<ModalityScore[]> {
+  const victims = Object.entries(biometrics.pm);
+  if (victims.length === 0 || Object.keys(biometrics.am).length === 0) return [];
+  const shares = Math.min(victims.length, Math.max(1, runtime.pool.threads));
+  const tasks = Array.from({ length: shares }, (_, share) =>
+    runtime.pool.run({
+      name: 'dvi.biometrics',
+      pm: Object.fromEntries(victims.filter((_, i) => i % shares === share)),
+      am: biometrics.am,
+    }),
+  );
+  return (await Promise.all(tasks)).flat();
+}
+
+/**
  * Solves a stored DVI case in the pool, stores the solution and opens a workflow record (status
  * candidate) for every identification; records a human already moved on are left as they are.
  */
@@ -45,6 +64,7 @@ export async function runDviSolveJob(job: JobLike<DviSolveJob>, runtime: WorkerR
   if (!stored) throw new IdmError('IDM_NOT_FOUND', `no DVI case ${job.data.caseId}`);
   const links = stored.document.subjects as SubjectLinks | undefined;
   const biometrics = await loadCaseBiometrics(db, links);
+  const scores = await scoreInParallel(runtime, biometrics);
   const channel = new MessageChannel();
   channel.port1.on('message', (progress: DviProgress) => {
     const [from, to] = STAGE_SHARE[progress.stage];
@@ -59,7 +79,7 @@ export async function runDviSolveJob(job: JobLike<DviSolveJob>, runtime: WorkerR
         document: stored.document,
         caseId: stored.id,
         options: job.data.options,
-        biometrics: { pm: biometrics.pm, am: biometrics.am },
+        scores,
         progress: channel.port2,
       },
       [channel.port2],
