@@ -1,4 +1,5 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { type Logger, pino } from 'pino';
 
 import { isIdmError } from '../engine/errors.js';
 import type { ServiceContext } from '../service/context.js';
@@ -33,7 +34,32 @@ export interface RunningWorkers {
   close(): Promise<void>;
 }
 
-export function startWorkers(ctx: ServiceContext, kinds: readonly JobKind[] = JOB_KINDS): RunningWorkers {
+export interface WorkerOptions {
+  kinds?: readonly JobKind[];
+  /** Where job failures, stalls and worker errors are reported (default: nowhere). */
+  logger?: Logger;
+}
+
+/**
+ * Logs what an operator needs to see: an attempt that failed (and whether BullMQ will retry it), a job
+ * whose lock lapsed (its worker died or starved), and connection errors of the worker itself.
+ */
+function reportEvents(worker: Worker, kind: JobKind, logger: Logger): void {
+  worker.on('failed', (job, error) => {
+    const attempts = job?.opts.attempts ?? 1;
+    const details = { kind, jobId: job?.id, attempt: job?.attemptsMade, attempts, err: error };
+    // Bad input is the caller's problem, answered with its code: worth a line, not an alarm.
+    if (error instanceof UnrecoverableError) logger.info(details, 'job refused its input');
+    else if (!job || job.attemptsMade >= attempts) logger.error(details, 'job failed');
+    else logger.warn(details, 'job attempt failed; it will be retried');
+  });
+  worker.on('stalled', (jobId) => logger.warn({ kind, jobId }, 'job stalled (its lock lapsed); it goes back to the queue'));
+  worker.on('error', (error) => logger.error({ kind, err: error }, 'worker error'));
+}
+
+export function startWorkers(ctx: ServiceContext, options: WorkerOptions = {}): RunningWorkers {
+  const kinds = options.kinds ?? JOB_KINDS;
+  const logger = options.logger ?? pino({ level: 'silent' });
   const runtime = createWorkerRuntime(ctx.db, ctx.config.poolThreads, ctx.config.dataDir);
   const workers = kinds.map((kind) => {
     const worker = new Worker(
@@ -56,7 +82,7 @@ export function startWorkers(ctx: ServiceContext, kinds: readonly JobKind[] = JO
         maxStalledCount: 3,
       },
     );
-    worker.on('error', () => {});
+    reportEvents(worker, kind, logger);
     return worker;
   });
   return {

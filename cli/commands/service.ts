@@ -1,3 +1,5 @@
+import { pino } from 'pino';
+
 import { buildApp } from '../../api/app.js';
 import { loadConfig } from '../../service/config.js';
 import { ServiceContext } from '../../service/context.js';
@@ -27,7 +29,7 @@ async function run(mode: 'serve' | 'api' | 'worker') {
   const config = loadConfig();
   const ctx = await ServiceContext.open(config);
   const app = mode === 'worker' ? null : await buildApp(ctx, { logger: { level: config.logLevel } });
-  const workers = mode === 'api' ? null : startWorkers(ctx);
+  const workers = mode === 'api' ? null : startWorkers(ctx, { logger: pino({ level: config.logLevel }) });
   if (app) await app.listen({ host: config.host, port: config.port });
   process.stderr.write(
     `idmatch ${mode}: ${app ? `listening on http://${config.host}:${config.port} ` : ''}` +

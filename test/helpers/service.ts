@@ -5,6 +5,7 @@ import { join } from 'node:path';
 
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { pino } from 'pino';
 
 import { buildApp } from '../../api/app.js';
 import type { IdmApp } from '../../api/types.js';
@@ -87,7 +88,9 @@ export async function startTestService(driver: Driver, options: TestServiceOptio
   });
   const ctx = await ServiceContext.open(config);
   const app = await buildApp(ctx);
-  const workers = options.workers === false ? null : startWorkers(ctx);
+  // IDM_TEST_LOG=warn shows job failures and stalls of the service under test on stderr.
+  const logger = pino({ level: process.env.IDM_TEST_LOG ?? 'silent' }, pino.destination(2));
+  const workers = options.workers === false ? null : startWorkers(ctx, { logger });
   return {
     driver,
     config,
