@@ -144,7 +144,7 @@ describe('GallerySet', () => {
     const galleries = new GallerySet(shapes, {
       exactMaxVectors: 500,
       approximateCandidates: 60,
-      probeFactor: 6,
+      lowDimensionProbeFactor: 6,
     });
     await galleries.apply(await allChanges(feed));
     await Promise.all(galleries.list().map((gallery) => gallery.settled()));

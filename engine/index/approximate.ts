@@ -27,9 +27,13 @@ export function listsFor(n: number): number {
   return 2 ** Math.max(4, Math.round(Math.log2(4 * Math.sqrt(Math.max(1, n)))));
 }
 
-/** Lists probed: probeFactor x sqrt(nlist), at least 16 (small galleries have few, tiny lists). */
-export function probesFor(nlist: number, parameters: IndexParameters): number {
-  return Math.min(nlist, Math.max(16, Math.round(parameters.probeFactor * Math.sqrt(nlist))));
+/**
+ * Lists probed: the dimension's probe factor x sqrt(nlist), at least 16 (small galleries have few,
+ * tiny lists).
+ */
+export function probesFor(nlist: number, dim: number, parameters: IndexParameters): number {
+  const factor = dim <= parameters.lowDimension ? parameters.lowDimensionProbeFactor : parameters.probeFactor;
+  return Math.min(nlist, Math.max(16, Math.round(factor * Math.sqrt(nlist))));
 }
 
 /** What both native indexes offer the approximate tier. */
@@ -96,7 +100,7 @@ export async function buildApproximate(
     try {
       await index.train(sample(vectors, dim, 64 * nlist));
       await index.add(vectors, ids);
-      await index.setParameter('nprobe', probesFor(nlist, parameters));
+      await index.setParameter('nprobe', probesFor(nlist, dim, parameters));
       return ivf(index);
     } catch (error) {
       await index.close();
@@ -119,7 +123,7 @@ export async function buildApproximate(
 async function tune(index: FaissIndex, factory: string, parameters: IndexParameters): Promise<void> {
   if (/HNSW/.test(factory)) await index.setParameter('efSearch', parameters.efSearch);
   const lists = /IVF(\d+)/.exec(factory);
-  if (lists) await index.setParameter('nprobe', probesFor(Number(lists[1]), parameters));
+  if (lists) await index.setParameter('nprobe', probesFor(Number(lists[1]), index.dim, parameters));
 }
 
 /** Reads an approximate index written by ApproximateIndex.write(). */
@@ -129,7 +133,12 @@ export async function readApproximate(
   factory: string,
   parameters: IndexParameters,
 ): Promise<ApproximateIndex> {
-  if (kind === 'ivf-i8') return ivf(await IvfIndex.read(path));
+  if (kind === 'ivf-i8') {
+    // The probe count is policy, not data: a snapshot written under older parameters gets today's.
+    const index = await IvfIndex.read(path);
+    await index.setParameter('nprobe', probesFor(index.nlist, index.dim, parameters));
+    return ivf(index);
+  }
   const index = await FaissIndex.read(path);
   await tune(index, factory, parameters);
   return faiss(index, factory);
