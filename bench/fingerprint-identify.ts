@@ -34,6 +34,7 @@ import {
   searchSnapshot,
   searchTenprint,
 } from '../engine/fingerprint/identify/index.js';
+import { extractLatentTemplate } from '../engine/fingerprint/latent/index.js';
 import { prepareTemplate } from '../engine/fingerprint/match/index.js';
 import { latentCrop, synthesizeFinger, synthesizeImpressions } from '../engine/fingerprint/synth/index.js';
 import { mixSeed, seededRandom } from '../engine/fingerprint/synth/random.js';
@@ -735,7 +736,8 @@ export async function loadNistLatentPair(): Promise<{
   const latentEntry = images.find((e) => e.role === 'latent');
   const mateEntry = images.find((e) => e.role === 'exemplar');
   if (!latentEntry || !mateEntry) throw new Error(`${LATENT_FILE} lacks a latent or an exemplar`);
-  const latent = extractTemplate(await decodeNistImage(tx, latentEntry.record));
+  // As the service reads it: minutiae only from the latent's ridge region (engine/fingerprint/latent).
+  const latent = extractLatentTemplate(await decodeNistImage(tx, latentEntry.record));
   const mate = extractTemplate(await decodeNistImage(tx, mateEntry.record));
   return { latent, mate: { ...mate, position: mateEntry.positions[0] } };
 }

@@ -11,6 +11,7 @@ import { decodeNistImage, fingerImages } from './formats/ansi-nist-images.js';
 import { transactionTemplates } from './formats/ansi-nist-minutiae.js';
 import { parseMinutiaeRecord } from './formats/minutiae-record.js';
 import { decodeFingerprintImage, resampleGray, TARGET_PPI } from './image.js';
+import { extractLatentTemplate } from './latent/index.js';
 import type { FingerprintTemplate } from './types.js';
 
 export type FingerprintSource = 'image' | 'minutiae-record' | 'ansi-nist';
@@ -62,7 +63,7 @@ export async function readFingerprints(bytes: Uint8Array, options: ReadOptions =
   }
   if (isAnsiNist(bytes)) return readTransaction(bytes);
   const image = await decodeFingerprintImage(bytes, { ppi: options.ppi });
-  const template = extractTemplate(image);
+  const template = role === 'latent' ? extractLatentTemplate(image) : extractTemplate(image);
   return {
     source: 'image',
     prints: [{ position: options.position ?? 0, role, source: 'image', template: { ...template, position: options.position ?? 0 } }],
@@ -87,7 +88,8 @@ async function readTransaction(bytes: Uint8Array): Promise<FingerprintReading> {
     try {
       const native = await decodeNistImage(tx, entry.record);
       const image = native.ppi === TARGET_PPI ? native : await resampleGray(native, TARGET_PPI);
-      prints.push({ position, role: entry.role, source: 'ansi-nist', template: { ...extractTemplate(image), position } });
+      const template = entry.role === 'latent' ? extractLatentTemplate(image) : extractTemplate(image);
+      prints.push({ position, role: entry.role, source: 'ansi-nist', template: { ...template, position } });
     } catch (error) {
       if (!(error instanceof IdmError)) throw error;
       skipped.push({ record: entry.index, reason: error.message });
