@@ -2,8 +2,11 @@
  * The three face-api.js networks rebuilt as ONNX graphs from their architecture (as written in
  * @vladmandic/face-api src/) and their shipped weights:
  *
- * - SSD MobileNet v1 face detector (ssdMobilenetv1/: mobileNetV1, predictionLayer, outputLayer), input
- *   512x512, outputs decoded boxes [N, 5118, 4] as (top, left, bottom, right) in 0..1 and face scores.
+ * - SSD MobileNet v1 face detector (ssdMobilenetv1/: mobileNetV1, predictionLayer), input of any height
+ *   and width, outputs the raw box encodings [N, A, 4] and face scores [N, A] of its A anchors. The anchor
+ *   decode of outputLayer.ts is left to engine/face/ssd-anchors.ts, because face-api's anchors
+ *   (Output/extra_dim) only fit a 512x512 input, and the pipeline feeds canvases that follow the photo's
+ *   aspect ratio (512x384 for a 4:3 photo: a quarter less work than the 512x512 letterbox).
  * - 68-point landmark net (faceFeatureExtractor/ dense blocks + faceProcessor/ fully connected layer),
  *   input 112x112, outputs 136 values: (x, y) of each point relative to the input square.
  * - ResNet-34-like recogniser (faceRecognitionNet/, dlib's "metric learning" network), input 150x150,
@@ -11,18 +14,24 @@
  *
  * Every graph takes NHWC float32 RGB pixels in 0..255 and does its own normalisation, so the pipeline
  * hands all models the same kind of tensor. Inside, tensors are NCHW as ONNX Conv requires.
- * TensorFlow "SAME" padding is written as explicit pads computed from the static spatial sizes.
+ * TensorFlow "SAME" padding is written as explicit pads computed from the static spatial sizes, or as
+ * ONNX auto_pad SAME_UPPER (the same rule: the odd pixel goes at the end) when the size is dynamic.
  */
 import { type WeightTensor, take } from './faceapi-weights.js';
 import { GraphBuilder, samePadding, validOut } from './onnx.js';
 
-/** A tensor in the graph with its static (C, H, W); the batch dimension stays symbolic. */
+/**
+ * A tensor in the graph with its static (C, H, W); the batch dimension stays symbolic. H and W are -1
+ * when the graph takes inputs of any size (the detector).
+ */
 interface Tensor {
   name: string;
   c: number;
   h: number;
   w: number;
 }
+
+const DYNAMIC = -1;
 
 type Weights = Map<string, WeightTensor>;
 
@@ -78,6 +87,17 @@ class Layers {
     const weight = this.g.constFloat('W', f.dims, f.data);
     const inputs = [x.name, weight];
     if (bias) inputs.push(this.g.constFloat('B', [bias.data.length], bias.data));
+    if (x.h === DYNAMIC || x.w === DYNAMIC) {
+      // TensorFlow "SAME" is ONNX SAME_UPPER: total padding max((out - 1) * stride + k - in, 0), the odd pixel at the end.
+      const name = this.g.op('Conv', inputs, {
+        kernel_shape: [kh, kw],
+        strides: [stride, stride],
+        dilations: [1, 1],
+        group: group ? x.c : 1,
+        auto_pad: padding === 'same' ? 'SAME_UPPER' : 'VALID',
+      });
+      return { name, c: cout, h: DYNAMIC, w: DYNAMIC };
+    }
     let h: number;
     let w: number;
     let pads: number[];
@@ -124,10 +144,11 @@ class Layers {
     return { ...a, name: this.g.op('Mul', [a.name, b]) };
   }
 
-  /** NHWC pixels in 0..255 -> NCHW tensor. */
-  imageInput(size: number): Tensor {
-    this.g.input('image', ['N', size, size, 3]);
-    return { name: this.g.op('Transpose', ['image'], { perm: [0, 3, 1, 2] }), c: 3, h: size, w: size };
+  /** NHWC pixels in 0..255 -> NCHW tensor; a size x size input, or any height and width without `size`. */
+  imageInput(size?: number): Tensor {
+    this.g.input('image', size === undefined ? ['N', 'height', 'width', 3] : ['N', size, size, 3]);
+    const side = size ?? DYNAMIC;
+    return { name: this.g.op('Transpose', ['image'], { perm: [0, 3, 1, 2] }), c: 3, h: side, w: side };
   }
 
   /** face-api's normalize(x, meanRgb) followed by div(255). */
@@ -142,10 +163,16 @@ class Layers {
 
 const SSD_BN_EPSILON = 0.0010000000474974513; // mobileNetV1.ts
 
-export function buildSsdMobilenetV1(weights: Weights, size = 512): GraphBuilder {
-  const g = new GraphBuilder(size === 512 ? 'ssd_mobilenetv1' : `ssd_mobilenetv1_${size}`);
+/**
+ * The detector up to its prediction heads, on an NHWC input of any height and width. Outputs
+ * `box_encodings` [N, A, 4] (face-api's (y, x, h, w) offsets relative to the anchors, before
+ * outputLayer.ts decodes them) and `scores` [N, A] (sigmoid of the face class), the anchors in the order
+ * (feature map, row, column, anchor) that engine/face/ssd-anchors.ts generates.
+ */
+export function buildSsdMobilenetV1(weights: Weights): GraphBuilder {
+  const g = new GraphBuilder('ssd_mobilenetv1');
   const L = new Layers(g, weights);
-  let x = L.imageInput(size);
+  let x = L.imageInput();
   // input normalised to -1..1: x / 127.5 - 1
   x = { ...x, name: g.op('Sub', [g.op('Div', [x.name, g.scalar('c127_5', 127.5)]), g.scalar('one', 1)]) };
 
@@ -206,53 +233,14 @@ export function buildSsdMobilenetV1(weights: Weights, size = 512): GraphBuilder 
       g.op('Reshape', [g.op('Transpose', [cls.name], { perm: [0, 2, 3, 1] }), classShape]),
     );
   });
-  const boxPredictions = g.op('Concat', boxEncodings, { axis: 1 });
+  g.identity(g.op('Concat', boxEncodings, { axis: 1 }), 'box_encodings');
+  g.output('box_encodings', ['N', 'anchors', 4]);
+
   const classes = g.op('Concat', classPredictions, { axis: 1 });
-
-  // outputLayer.ts decodeBoxesLayer against the anchors in Output/extra_dim.
-  const anchors = L.w('Output/extra_dim', 3);
-  const count = anchors.shape[1];
-  const f = Math.fround;
-  const size0 = new Float32Array(count);
-  const size1 = new Float32Array(count);
-  const centre0 = new Float32Array(count);
-  const centre1 = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    const a = anchors.data.subarray(i * 4, i * 4 + 4);
-    size0[i] = f(a[2] - a[0]);
-    size1[i] = f(a[3] - a[1]);
-    centre0[i] = f(a[0] + f(size0[i] / 2));
-    centre1[i] = f(a[1] + f(size1[i] / 2));
-  }
-  const s0 = g.constFloat('anchor_size0', [count, 1], size0);
-  const s1 = g.constFloat('anchor_size1', [count, 1], size1);
-  const k0 = g.constFloat('anchor_centre0', [count, 1], centre0);
-  const k1 = g.constFloat('anchor_centre1', [count, 1], centre1);
-  const [p0, p1, p2, p3] = g.node('Split', [boxPredictions], { axis: 2 }, 4);
-  const five = g.scalar('c5', 5);
-  const two = g.scalar('c2', 2);
-  const ten = g.scalar('c10', 10);
-  const half0 = g.op('Div', [g.op('Mul', [g.op('Exp', [g.op('Div', [p2, five])]), s0]), two]);
-  const mid0 = g.op('Add', [g.op('Mul', [g.op('Div', [p0, ten]), s0]), k0]);
-  const half1 = g.op('Div', [g.op('Mul', [g.op('Exp', [g.op('Div', [p3, five])]), s1]), two]);
-  const mid1 = g.op('Add', [g.op('Mul', [g.op('Div', [p1, ten]), s1]), k1]);
-  const boxes = g.op(
-    'Concat',
-    [
-      g.op('Sub', [mid0, half0]),
-      g.op('Sub', [mid1, half1]),
-      g.op('Add', [mid0, half0]),
-      g.op('Add', [mid1, half1]),
-    ],
-    { axis: 2 },
-  );
-  g.identity(boxes, 'boxes');
-  g.output('boxes', ['N', count, 4]);
-
   const [, faceLogit] = g.node('Split', [classes], { axis: 2 }, 3);
   const scores = g.op('Reshape', [g.op('Sigmoid', [faceLogit]), g.constInt64('shape_scores', [0, -1])]);
   g.identity(scores, 'scores');
-  g.output('scores', ['N', count]);
+  g.output('scores', ['N', 'anchors']);
   return g;
 }
 

@@ -34,7 +34,7 @@ export function readVerifiedModel(entry: ModelEntry): Uint8Array {
   if (digest !== entry.sha256) {
     throw new IdmError(
       'IDM_MODEL',
-      `model ${entry.name}: SHA-256 ${digest} does not match the manifest (${entry.sha256})`,
+      `model ${entry.name}: SHA-256 ${digest} does not match the manifest (${entry.sha256}); for a default model, ${SETUP_HINT}`,
     );
   }
   return bytes;

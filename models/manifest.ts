@@ -20,8 +20,12 @@ export interface ModelEntry {
   /** Lower-case hex SHA-256 of the file; loading refuses a file that does not match. */
   sha256: string;
   input: InputSpec;
-  /** Detector output format; `ssd-faceapi` = boxes [N, A, 4] (top, left, bottom, right in 0..1) + scores [N, A]. */
-  outputFormat?: 'ssd-faceapi';
+  /**
+   * Detector output format; `ssd-faceapi-raw` = face-api's SSD MobileNet v1 heads on an input of any
+   * size (the pipeline fits the image's aspect ratio within input.width x input.height): `box_encodings`
+   * [N, A, 4] and `scores` [N, A] over the anchors of engine/face/ssd-anchors.ts.
+   */
+  outputFormat?: 'ssd-faceapi-raw';
   /** Landmark output format; `68-relative` = 136 values, (x, y) of 68 points relative to the input. */
   landmarkFormat?: '68-relative';
   /** Recogniser alignment: how a face is warped onto the input square (engine/face/align.ts). */
@@ -83,8 +87,10 @@ export function readManifest(path = defaultManifestPath): ModelManifest {
       if (!Number.isInteger(m.embeddingSize) || (m.embeddingSize ?? 0) <= 0)
         fail(path, `${m.name}: embeddingSize missing`);
     }
-    if (m.role === 'detector' && m.outputFormat !== 'ssd-faceapi')
-      fail(path, `${m.name}: outputFormat must be ssd-faceapi`);
+    if (m.role === 'detector' && m.outputFormat !== 'ssd-faceapi-raw') {
+      // the fixed 512x512 `ssd-faceapi` graphs of earlier versions (boxes decoded inside) are not read any more
+      fail(path, `${m.name}: outputFormat must be ssd-faceapi-raw (rebuild with models/convert.ts)`);
+    }
     if (m.role === 'landmarker' && m.landmarkFormat !== '68-relative')
       fail(path, `${m.name}: landmarkFormat must be 68-relative`);
     if (!isAbsolute(m.file)) m.file = resolve(dirname(path), m.file);

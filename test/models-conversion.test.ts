@@ -1,7 +1,9 @@
 /**
  * Proof of the tfjs -> ONNX conversion: on real photos shipped with @vladmandic/face-api (demo/) and on
- * a synthetic image, the ONNX models give the same raw outputs as the original networks running on
- * @tensorflow/tfjs (WASM backend), within 1e-4; and the build is reproducible (SHA-256 pinned).
+ * a synthetic image, the ONNX models give the same outputs as the original networks running on
+ * @tensorflow/tfjs (WASM backend), within 1e-4 (the detector's boxes once decoded with the anchors of
+ * engine/face/ssd-anchors.ts, which must equal face-api's own); and the build is reproducible (SHA-256
+ * pinned).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,8 +13,10 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { conversions, convertAll, convertOne, sha256 } from '../models/convert.js';
+import { decodeSsdBox, ssdAnchors } from '../engine/face/ssd-anchors.js';
+import { conversions, convertAll, convertOne, faceApiModelDir, sha256 } from '../models/convert.js';
 import { faceApiRawOutputs, loadFaceApi } from '../models/faceapi-tfjs.js';
+import { readFaceApiWeights, take } from '../models/faceapi-weights.js';
 import { findModel, readManifest } from '../models/manifest.js';
 
 const demoDir = join(
@@ -79,8 +83,40 @@ describe('tfjs -> ONNX conversion of the face-api nets', () => {
     const reference = await faceApiRawOutputs(faceapi, role, input, size);
     const session = sessions[role];
     const out = await session.run({ image: new ort.Tensor('float32', input, [1, size, size, 3]) });
+    if (role === 'detector') {
+      return [
+        maxAbsDiff(decodedBoxes(out.box_encodings.data as Float32Array, size), reference[0]),
+        maxAbsDiff(out.scores.data as Float32Array, reference[1]),
+      ];
+    }
     return session.outputNames.map((name, i) => maxAbsDiff(out[name].data as Float32Array, reference[i]));
   }
+
+  /** The detector's boxes as face-api outputs them: (top, left, bottom, right) relative to the square input. */
+  function decodedBoxes(encodings: Float32Array, size: number): Float32Array {
+    const anchors = ssdAnchors(size, size);
+    const boxes = new Float32Array(4 * anchors.count);
+    for (let i = 0; i < anchors.count; i++) {
+      const b = decodeSsdBox(encodings, i, anchors);
+      boxes.set([b.top / size, b.left / size, b.bottom / size, b.right / size], 4 * i);
+    }
+    return boxes;
+  }
+
+  it("detector anchors: ssd-anchors.ts at 512x512 gives face-api's own (Output/extra_dim)", () => {
+    const weights = readFaceApiWeights(
+      join(faceApiModelDir(), 'ssd_mobilenetv1_model-weights_manifest.json'),
+    );
+    const extraDim = take(weights, 'Output/extra_dim', 3).data;
+    const anchors = ssdAnchors(512, 512);
+    const ours = new Float32Array(4 * anchors.count);
+    for (let i = 0; i < anchors.count; i++) {
+      const [cy, cx, h, w] = [anchors.centreY[i], anchors.centreX[i], anchors.sizeY[i], anchors.sizeX[i]];
+      ours.set([(cy - h / 2) / 512, (cx - w / 2) / 512, (cy + h / 2) / 512, (cx + w / 2) / 512], 4 * i);
+    }
+    expect(anchors.count).toBe(5118);
+    expect(maxAbsDiff(ours, extraDim)).toBeLessThan(1e-6);
+  });
 
   it('detector: boxes and scores equal tfjs on a group photo and on noise', async () => {
     for (const input of [await pixels('sample1.jpg', 512), noise(512, 7)]) {
@@ -112,6 +148,23 @@ describe('tfjs -> ONNX conversion of the face-api nets', () => {
     });
     const scores = out.scores.data as Float32Array;
     expect(scores.filter((s) => s > 0.5).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('detector takes inputs of any size, with one score per anchor of that size', async () => {
+    for (const [width, height] of [
+      [512, 384],
+      [384, 512],
+      [512, 288],
+      [448, 512],
+      [300, 200],
+    ]) {
+      const out = await sessions.detector.run({
+        image: new ort.Tensor('float32', new Float32Array(width * height * 3), [1, height, width, 3]),
+      });
+      const count = ssdAnchors(width, height).count;
+      expect(out.scores.dims).toEqual([1, count]);
+      expect(out.box_encodings.dims).toEqual([1, count, 4]);
+    }
   });
 
   it('conversion is reproducible: rebuilding gives the checksum pinned in the manifest', () => {
