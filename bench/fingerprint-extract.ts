@@ -2,18 +2,25 @@
  * Extractor benchmark: accuracy against the commercial ISO 19794-2 templates of FVC2002 DB1-4_B and
  * extraction speed.
  *
- *   npx tsx bench/fingerprint-extract.ts [--db DB1,DB3] [--limit N] [--data DIR]
+ *   npx tsx bench/fingerprint-extract.ts [--db DB1,DB3] [--limit N] [--data DIR] [--diagnose]
  *
  * Every reference template declares a 300x400 image at 197 px/cm because the images were resampled to
  * 300x400 before extraction, so reference coordinates are mapped back with x * width/300, y * height/400
  * (and directions through the same anisotropic scaling). A reference minutia is found when one of ours
- * lies within 10 px and 30 degrees (one-to-one, closest pairs first).
+ * lies within 10 px and 30 degrees (one-to-one, closest pairs first). `--diagnose` also sorts the reference
+ * minutiae we miss by what our extractor has at their place (see `diagnoseDatabase`).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { extractTemplate } from '../engine/fingerprint/extract/index.js';
+import {
+  extractParameters,
+  extractTemplate,
+  extractWithDetails,
+} from '../engine/fingerprint/extract/index.js';
+import { isoAngle } from '../engine/fingerprint/extract/minutiae.js';
+import { blockDistanceToBackground } from '../engine/fingerprint/extract/segmentation.js';
 import { synthesizeFinger, synthesizeImpressions } from '../engine/fingerprint/synth/index.js';
 import { parseMinutiaeRecord } from '../engine/fingerprint/formats/minutiae-record.js';
 import { decodeFingerprintImage } from '../engine/fingerprint/image.js';
@@ -45,10 +52,16 @@ export interface PairCount {
   reference: number;
   ours: number;
   matched: number;
+  /** Per reference minutia, 1 when one of ours was paired with it. */
+  found?: Uint8Array;
 }
 
 /** One-to-one pairing within the distance and angle tolerances, closest pairs first. */
-export function pairMinutiae(reference: ReferenceMinutia[], ours: Minutia[], angleOffset = 0): PairCount {
+export function pairMinutiae(
+  reference: ReferenceMinutia[],
+  ours: Array<Pick<Minutia, 'x' | 'y' | 'angleRad'>>,
+  angleOffset = 0,
+): PairCount {
   const pairs: Array<[number, number, number]> = [];
   for (let i = 0; i < reference.length; i++) {
     for (let j = 0; j < ours.length; j++) {
@@ -68,7 +81,7 @@ export function pairMinutiae(reference: ReferenceMinutia[], ours: Minutia[], ang
     usedO[j] = 1;
     matched++;
   }
-  return { reference: reference.length, ours: ours.length, matched };
+  return { reference: reference.length, ours: ours.length, matched, found: usedR };
 }
 
 export interface DbResult {
@@ -88,6 +101,25 @@ export interface DbResult {
   meanQuality: number;
 }
 
+/** An FVC2002 image and its reference minutiae mapped onto it (see the header). */
+async function loadPair(
+  imageDir: string,
+  isoDir: string,
+  name: string,
+  db: string,
+): Promise<{ image: GrayImage; reference: ReferenceMinutia[] }> {
+  const image = await loadGray(join(imageDir, `${name}.tif`), DB_PPI[db] ?? 500);
+  const [iso] = parseMinutiaeRecord(readFileSync(join(isoDir, `${name}.iso`)));
+  const sx = image.width / iso.width;
+  const sy = image.height / iso.height;
+  const reference = iso.minutiae.map((m) => {
+    let a = Math.atan2(Math.sin(m.angleRad) * sy, Math.cos(m.angleRad) * sx);
+    if (a < 0) a += 2 * Math.PI;
+    return { ...m, x: m.x * sx, y: m.y * sy, angleRad: a };
+  });
+  return { image, reference };
+}
+
 export async function benchDatabase(dataDir: string, db: string, limit = Infinity): Promise<DbResult> {
   const imageDir = join(dataDir, 'fvc2002', `${db}_B`);
   const isoDir = join(dataDir, 'iso19794-2', 'fvc2002', `${db}_B`);
@@ -102,15 +134,7 @@ export async function benchDatabase(dataDir: string, db: string, limit = Infinit
   const warm = await loadGray(join(imageDir, `${names[0]}.tif`), DB_PPI[db] ?? 500);
   for (let k = 0; k < 5; k++) extractTemplate(warm);
   for (const name of names.slice(0, limit)) {
-    const image = await loadGray(join(imageDir, `${name}.tif`), DB_PPI[db] ?? 500);
-    const [iso] = parseMinutiaeRecord(readFileSync(join(isoDir, `${name}.iso`)));
-    const sx = image.width / iso.width;
-    const sy = image.height / iso.height;
-    const reference = iso.minutiae.map((m) => {
-      let a = Math.atan2(Math.sin(m.angleRad) * sy, Math.cos(m.angleRad) * sx);
-      if (a < 0) a += 2 * Math.PI;
-      return { ...m, x: m.x * sx, y: m.y * sy, angleRad: a };
-    });
+    const { image, reference } = await loadPair(imageDir, isoDir, name, db);
     // CPU time of this thread (user + system), not wall time: the machine is shared, and the target is
     // "per image per core".
     const start = process.cpuUsage();
@@ -141,6 +165,151 @@ export async function benchDatabase(dataDir: string, db: string, limit = Infinit
     meanWallMs: wall / images,
     meanQuality: quality / images,
   };
+}
+
+/** Where a missed reference minutia falls, judged in this order (first match wins). */
+export const MISS_CATEGORIES = [
+  'outside our foreground mask',
+  'in the mask, within the border margin of its edge',
+  'one of ours within 10 px, direction off by more than 30 deg',
+  'one of ours within 10 px, already paired with another reference minutia',
+  'a candidate of ours within 10 px, removed by a rule',
+  'no candidate within 10 px, orientation coherence under 0.3',
+  'no candidate within 10 px, one of ours at 10-16 px',
+  'nothing within 16 px, clear ridges: a reference ending in our valley',
+  'nothing within 16 px, clear ridges: a reference ending on our ridge',
+  'nothing within 16 px, clear ridges: a reference bifurcation on our ridge',
+  'nothing within 16 px, clear ridges: a reference bifurcation in our valley',
+] as const;
+
+export interface MissDiagnosis {
+  db: string;
+  images: number;
+  reference: number;
+  matched: number;
+  /** Count per entry of MISS_CATEGORIES. */
+  misses: number[];
+  /** Category 5 split by the rule that removed the nearest candidate. */
+  byRule: Record<string, number>;
+  /** Share of the reference with any candidate of ours (kept or removed, crossings aside) within 10 px
+   * and 30 deg: what no choice of removal rules can exceed. */
+  candidateCeiling: number;
+}
+
+/**
+ * Sorts the reference minutiae we miss by what the extractor has at their place: outside or at the edge of
+ * our mask, a minutia of ours nearby with another direction, a candidate a false-minutia rule removed,
+ * or no candidate at all (with our binary ridge or valley at the point).
+ */
+export async function diagnoseDatabase(
+  dataDir: string,
+  db: string,
+  limit = Infinity,
+): Promise<MissDiagnosis> {
+  const imageDir = join(dataDir, 'fvc2002', `${db}_B`);
+  const isoDir = join(dataDir, 'iso19794-2', 'fvc2002', `${db}_B`);
+  const names: string[] = [];
+  for (let f = 101; f <= 110; f++) for (let i = 1; i <= 8; i++) names.push(`${f}_${i}`);
+  const out: MissDiagnosis = {
+    db,
+    images: 0,
+    reference: 0,
+    matched: 0,
+    misses: MISS_CATEGORIES.map(() => 0),
+    byRule: {},
+    candidateCeiling: 0,
+  };
+  let ceiling = 0;
+  for (const name of names.slice(0, limit)) {
+    const { image, reference } = await loadPair(imageDir, isoDir, name, db);
+    const details = extractWithDetails(image);
+    const ours = details.template.minutiae;
+    const { found } = pairMinutiae(reference, ours);
+    const candidates = details.candidates.filter((c) => c.removed !== 'crossing');
+    ceiling += pairMinutiae(
+      reference,
+      candidates.map((c) => ({ x: c.x, y: c.y, angleRad: isoAngle(c.dx, c.dy) })),
+    ).matched;
+    const { width, height } = image;
+    const mask = details.segmentation.pixels;
+    const border = blockDistanceToBackground(mask, width, height);
+    const margin = (extractParameters.borderMarginPx * image.ppi) / extractParameters.referencePpi;
+    const { blockSize, blocksX } = details.segmentation.grid;
+    out.images++;
+    out.reference += reference.length;
+    reference.forEach((r, k) => {
+      if (found?.[k]) {
+        out.matched++;
+        return;
+      }
+      const x = Math.round(r.x);
+      const y = Math.round(r.y);
+      const inside = x >= 0 && y >= 0 && x < width && y < height;
+      const p = y * width + x;
+      const near = (list: Array<{ x: number; y: number }>, radius: number) => {
+        let best = -1;
+        let bestD = radius;
+        list.forEach((o, j) => {
+          const d = Math.hypot(o.x - r.x, o.y - r.y);
+          if (d <= bestD) {
+            bestD = d;
+            best = j;
+          }
+        });
+        return best;
+      };
+      let category: number;
+      if (!inside || !mask[p]) category = 0;
+      else if (border[p] < margin) category = 1;
+      else {
+        const kept = near(ours, MATCH_DISTANCE_PX);
+        const removed = near(
+          candidates.filter((c) => c.removed),
+          MATCH_DISTANCE_PX,
+        );
+        if (kept >= 0) {
+          category = angleDiff(ours[kept].angleRad, r.angleRad) > MATCH_ANGLE_RAD ? 2 : 3;
+        } else if (removed >= 0) {
+          category = 4;
+          const rule = candidates.filter((c) => c.removed)[removed].removed ?? '?';
+          out.byRule[rule] = (out.byRule[rule] ?? 0) + 1;
+        } else if (
+          details.orientation.blockCoherence[((y / blockSize) | 0) * blocksX + ((x / blockSize) | 0)] < 0.3
+        ) {
+          category = 5;
+        } else if (near(ours, 1.6 * MATCH_DISTANCE_PX) >= 0) category = 6;
+        else {
+          const ridge = details.binary.pixels[p] === 1;
+          category = r.type === 'bifurcation' ? (ridge ? 9 : 10) : ridge ? 8 : 7;
+        }
+      }
+      out.misses[category]++;
+    });
+  }
+  out.candidateCeiling = ceiling / Math.max(1, out.reference);
+  return out;
+}
+
+export function formatDiagnosis(d: MissDiagnosis): string {
+  const pct = (n: number) => `${((100 * n) / Math.max(1, d.reference)).toFixed(1)}%`;
+  const missed = d.reference - d.matched;
+  const lines = [
+    `${d.db}: ${d.images} images, ${d.reference} reference minutiae, ${missed} missed (${pct(missed)}); any candidate of ours within 10 px / 30 deg: ${(100 * d.candidateCeiling).toFixed(1)}%`,
+    '| reference minutia missed: what we have there | count | share of reference |',
+    '|---|---|---|',
+  ];
+  MISS_CATEGORIES.forEach((label, k) => {
+    let text: string = label;
+    if (k === 4) {
+      const rules = Object.entries(d.byRule)
+        .sort((a, b) => b[1] - a[1])
+        .map(([rule, n]) => `${rule} ${n}`)
+        .join(', ');
+      text = `${label} (${rules})`;
+    }
+    lines.push(`| ${text} | ${d.misses[k]} | ${pct(d.misses[k])} |`);
+  });
+  return lines.join('\n');
 }
 
 export async function runExtractBench(
@@ -206,6 +375,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   };
   const dbs = get('--db')?.split(',');
   const limit = get('--limit') ? Number(get('--limit')) : undefined;
+  if (args.includes('--diagnose')) {
+    for (const db of dbs ?? ['DB1', 'DB2', 'DB3', 'DB4'])
+      console.log(
+        `${formatDiagnosis(await diagnoseDatabase(get('--data') ?? DEFAULT_DATA_DIR, db, limit))}\n`,
+      );
+    process.exit(0);
+  }
   const results = await runExtractBench({ dbs, limit, dataDir: get('--data') });
   console.log(formatResults(results));
   const synth = benchSynth();

@@ -271,6 +271,23 @@ export function filterOriented(
       }
       smoothed[centre] = s;
     }
+    // Across-ridge taps of pixels near the image's edge land in the padding: replicate the edge values
+    // there, as the source padding does. (Left unwritten, the reused buffer handed them the previous
+    // image's values, so an extraction depended on what was extracted before it.)
+    const row = (y + pad) * stride;
+    if (x0 === 0) smoothed.fill(smoothed[row + pad], row, row + pad);
+    if (x1 === width - 1) smoothed.fill(smoothed[row + pad + width - 1], row + pad + width, row + stride);
+  }
+  {
+    const first = Math.max(0, minY - grow);
+    const last = Math.min(height - 1, maxY + grow);
+    if (first === 0) {
+      for (let y = 0; y < pad; y++) smoothed.copyWithin(y * stride, pad * stride, (pad + 1) * stride);
+    }
+    if (last === height - 1) {
+      const src = (pad + height - 1) * stride;
+      for (let y = pad + height; y < paddedHeight; y++) smoothed.copyWithin(y * stride, src, src + stride);
+    }
   }
   const { periodBins } = bank;
   for (let y = minY; y <= maxY; y++) {

@@ -49,6 +49,8 @@ export interface FilterContext {
   /** Ridge clarity around a point (enhancement.ts ridgeClarity); without it the clarity rule is off
    * (the synthetic generator's clean masters have no enhancement). */
   clarityAt?: (x: number, y: number) => number;
+  /** Binary ridge pixels (binarisation.ts); without them endings stay at the skeleton's end. */
+  ridge?: Uint8Array;
 }
 
 /**
@@ -202,13 +204,26 @@ export function filterMinutiae(
   });
   for (const [m, reason] of verdicts) drop(m, reason);
   // Context rules.
-  const margin = scaled(P.borderMarginPx, ppi);
+  // Without a clarity measure (the synthetic generator's clean masters) the fixed margin applies.
+  const margin = scaled(context.clarityAt ? P.borderMarginClearPx : P.borderMarginPx, ppi);
+  const clearMargin = scaled(P.clarityBorderMarginPx, ppi);
+  const perPx = P.clarityPerBorderPx * (P.referencePpi / ppi);
   for (const m of list) {
     if (m.removed) continue;
     const i = Math.round(m.y) * width + Math.round(m.x);
-    if (context.borderDistance[i] < margin) drop(m, 'border');
-    else if (context.coherenceAt(m.x, m.y) < P.minMinutiaCoherence) drop(m, 'coherence');
-    else if (context.clarityAt && context.clarityAt(m.x, m.y) < P.minMinutiaClarity) drop(m, 'clarity');
+    const border = context.borderDistance[i];
+    const coherence = context.coherenceAt(m.x, m.y);
+    if (border < margin) drop(m, 'border');
+    else if (coherence < P.minMinutiaCoherence) drop(m, 'coherence');
+    else if (context.clarityAt) {
+      // Near the finger's edge and where the ridge flow is unclear the ridges must be clearer: that is
+      // where the filter invents them.
+      const needed =
+        P.minMinutiaClarity +
+        perPx * Math.max(0, clearMargin - border) +
+        P.clarityPerCoherence * Math.max(0, P.clarityCoherence - coherence);
+      if (context.clarityAt(m.x, m.y) < needed) drop(m, border < clearMargin ? 'border' : 'clarity');
+    }
   }
   const radius = scaled(P.clusterRadiusPx, ppi);
   const kept = list.filter((m) => !m.removed);
@@ -230,15 +245,39 @@ export function toMinutiae(list: MinutiaCandidate[], context: FilterContext): Mi
     const i = Math.round(m.y) * context.width + Math.round(m.x);
     const clarity = Math.min(1, context.coherenceAt(m.x, m.y) / P.qualityFullCoherence);
     const inset = Math.min(1, context.borderDistance[i] / (3 * margin));
+    const angle = refinedAngle(m, context);
+    const [x, y] = m.type === 'ending' ? ridgeTip(m, angle, context) : [m.x, m.y];
     out.push({
-      x: Math.round(m.x),
-      y: Math.round(m.y),
-      angleRad: refinedAngle(m, context),
+      x: Math.round(x),
+      y: Math.round(y),
+      angleRad: angle,
       type: m.type,
       quality: Math.max(1, Math.round(100 * clarity * (0.5 + 0.5 * inset))),
     });
   }
   return out;
+}
+
+/**
+ * Where a ridge ending's ridge actually stops. Thinning peels a line end back by about half the ridge
+ * width, so the skeleton's end lies inside the ridge; from there we step against the ending's direction
+ * (out of the ridge) along the binary ridge, at most `endingTipMaxPx`. On FVC2002 the commercial reference
+ * placed endings 1.3-2.2 px (DB1-DB3 means) beyond our skeleton ends along that line.
+ */
+function ridgeTip(m: MinutiaCandidate, angle: number, context: FilterContext): [number, number] {
+  const { ridge, width, height } = context;
+  if (!ridge) return [m.x, m.y];
+  const ux = Math.cos(angle);
+  const uy = -Math.sin(angle);
+  const max = scaled(P.endingTipMaxPx, context.ppi);
+  let reach = 0;
+  for (let s = 0.5; s <= max; s += 0.5) {
+    const x = Math.round(m.x - s * ux);
+    const y = Math.round(m.y - s * uy);
+    if (x < 0 || y < 0 || x >= width || y >= height || !ridge[y * width + x]) break;
+    reach = s;
+  }
+  return [m.x - reach * ux, m.y - reach * uy];
 }
 
 /**

@@ -91,6 +91,7 @@ export function extractWithDetails(input: GrayImage, options: ExtractOptions = {
     orientationAt: (x: number, y: number) =>
       orientation.blockAngle[((y / blockSize) | 0) * blocksX + ((x / blockSize) | 0)],
     clarityAt: (x: number, y: number) => ridgeClarity(image, enhanced, x, y, clarityRadius),
+    ridge: binary.pixels,
   };
   filterMinutiae(nodes, list, context);
   const minutiae = toMinutiae(list, context);
