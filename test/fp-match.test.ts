@@ -20,6 +20,7 @@ import {
   scoreToLogLr,
   viewPrepared,
 } from '../engine/fingerprint/match/index.js';
+import { ENTRY, edgeHash } from '../engine/fingerprint/match/edge-hash.js';
 import { synthesizeFinger, synthesizeImpressions } from '../engine/fingerprint/synth/index.js';
 import type { FingerprintTemplate, Minutia } from '../engine/fingerprint/types.js';
 
@@ -190,8 +191,9 @@ describe('compareTemplates', () => {
     const bytes1 = packedTemplateBytes(t1.count, t1.stride);
     const bytes2 = packedTemplateBytes(t2.count, t2.stride);
     const shared = new SharedArrayBuffer(bytes1 + bytes2);
+    // prepareTemplate packs each template into a buffer of its own from byte 0 (a gallery copies it so).
     const copy = (t: PreparedTemplate, offset: number, size: number) =>
-      new Uint8Array(shared, offset, size).set(new Uint8Array(t.x.buffer, t.x.byteOffset - 16, size));
+      new Uint8Array(shared, offset, size).set(new Uint8Array(t.x.buffer, 0, size));
     copy(t1, 0, bytes1);
     copy(t2, bytes1, bytes2);
     const v1 = viewPrepared(shared, 0);
@@ -199,6 +201,39 @@ describe('compareTemplates', () => {
     expect(v1.count).toBe(t1.count);
     expect(v2.count).toBe(t2.count);
     expect(compareTemplates(v1, v2)).toBe(compareTemplates(t1, t2));
+  });
+});
+
+describe('edge hash', () => {
+  it('finds every root edge of a print whose minutia directions moved within tolerance, whichever orientation it is looked up in', () => {
+    // Directions turned by up to 12 degrees (the tolerance is 13) change each edge's two relative angles
+    // by as much, which can flip the canonical orientation the edge is looked up in: the probe must
+    // have filed the other orientation too.
+    let lookups = 0;
+    for (let seed = 0; seed < 6; seed++) {
+      const finger = randomFinger(500 + seed, 45);
+      const r = rng(900 + seed);
+      const moved = finger.map((m) => ({
+        ...m,
+        angleRad: (m.angleRad + ((r() - 0.5) * 24 * Math.PI) / 180 + TWO_PI) % TWO_PI,
+      }));
+      const probe = prepareTemplate(asTemplate(finger));
+      const cand = prepareTemplate(asTemplate(moved));
+      const hash = edgeHash(probe);
+      for (let u = 0; u < cand.lookupCount; u++) {
+        const edge = cand.lookupEdge[u];
+        const owner = edge >>> 5;
+        const target = cand.edgeTarget[owner * cand.stride + ((edge >>> 1) & 15)];
+        const [from, to] = edge & 1 ? [target, owner] : [owner, target];
+        const bucket = cand.lookupBucket[u];
+        let found = false;
+        for (let k = ENTRY * hash.start[bucket]; k < ENTRY * hash.start[bucket + 1]; k += ENTRY)
+          if (hash.i[k + 4] === from && hash.i[k + 5] === to) found = true;
+        expect(found).toBe(true);
+        lookups++;
+      }
+    }
+    expect(lookups).toBeGreaterThan(400);
   });
 });
 

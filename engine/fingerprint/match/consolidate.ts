@@ -7,11 +7,14 @@
  * genuine comparison ends with few pairs. A least-squares affine transform fitted to the graph's pairs
  * absorbs the first-order part of that distortion (stretch, shear, rotation); a greedy one-to-one
  * assignment under it, refitted and repeated (a short ICP), recovers the missing pairs. The affine fit
- * is constrained (singular values within a band, no reflection) and falls back to a rigid fit with few
- * pairs, so an impostor cannot buy pairs by warping freely.
+ * is constrained (shrunk towards rigid, singular values within a band, no reflection) and falls back to
+ * a rigid fit with few pairs, so an impostor cannot buy pairs by warping freely.
+ *
+ * Speed: the candidate's x order, x bins and bounding box come precomputed with the template, the
+ * common area is measured while assigning, and the used-marks are stamped rather than cleared.
  */
 import { matchParameters as P } from './parameters.js';
-import type { PreparedTemplate } from './prepare.js';
+import { type PreparedTemplate, X_BINS } from './prepare.js';
 
 /** x' = a*x + b*y + tx, y' = c*x + d*y + ty (probe to candidate, image coordinates with y down). */
 export interface Affine {
@@ -25,7 +28,9 @@ export interface Affine {
 
 /**
  * Least-squares transform mapping probe minutiae idxP[from + i] onto candidate minutiae idxC[from + i],
- * i < k (an offset rather than a subarray, so that the hot path allocates nothing).
+ * i < k (an offset rather than a subarray, so that the hot path allocates nothing): an affine one shrunk
+ * towards the best rotation (matchParameters.affinePrior), or that rotation when the affine leaves the
+ * allowed band or the pairs are too few.
  */
 export function fitTransform(
   probe: PreparedTemplate,
@@ -75,21 +80,36 @@ export function fitTransform(
     vX += ry * qx;
     vY += ry * qy;
   }
+  // The best rotation (orthogonal Procrustes) of the centred probe points onto the candidate's.
+  const angle = Math.atan2(vX - uY, uX + vY);
+  const ra = Math.cos(angle);
+  const rc = Math.sin(angle);
   let rigid = true;
-  const det = sxx * syy - sxy * sxy;
-  if (k >= P.minAffinePairs && det > 1e-6 * (sxx + syy) * (sxx + syy)) {
-    // Normal equations of the linear part: [a b] = [uX uY] M^-1, [c d] = [vX vY] M^-1.
-    const i00 = syy / det;
-    const i01 = -sxy / det;
-    const i11 = sxx / det;
-    const fa = uX * i00 + uY * i01;
-    const fb = uX * i01 + uY * i11;
-    const fc = vX * i00 + vY * i01;
-    const fd = vX * i01 + vY * i11;
+  if (k >= P.minAffinePairs) {
+    // Least squares for the linear part, shrunk towards that rotation: minimise
+    // sum |A q - r|^2 + lambda |A - R|^2, i.e. A = (U + lambda R)(S + lambda I)^-1. The shrinkage matters
+    // where the pairs' spread (S) pins the linear part down poorly: a cluster of pairs from one region
+    // fits any shear, and the shear extrapolated across the print is what loses pairs there.
+    const lambda = k * P.affinePrior * P.affinePrior;
+    const s00 = sxx + lambda;
+    const s01 = sxy;
+    const s11 = syy + lambda;
+    const det = s00 * s11 - s01 * s01;
+    const u00 = uX + lambda * ra;
+    const u01 = uY - lambda * rc;
+    const u10 = vX + lambda * rc;
+    const u11 = vY + lambda * ra;
+    const i00 = s11 / det;
+    const i01 = -s01 / det;
+    const i11 = s00 / det;
+    const fa = u00 * i00 + u01 * i01;
+    const fb = u00 * i01 + u01 * i11;
+    const fc = u10 * i00 + u11 * i01;
+    const fd = u10 * i01 + u11 * i11;
     // Singular values of [fa fb; fc fd] in closed form; s2 <= 0 means a reflection or a collapse.
     const q = Math.hypot((fa + fd) / 2, (fc - fb) / 2);
     const r = Math.hypot((fa - fd) / 2, (fc + fb) / 2);
-    if (q - r >= P.minAffineScale && q + r <= P.maxAffineScale) {
+    if (Number.isFinite(q + r) && q - r >= P.minAffineScale && q + r <= P.maxAffineScale) {
       out.a = fa;
       out.b = fb;
       out.c = fc;
@@ -98,12 +118,10 @@ export function fitTransform(
     }
   }
   if (rigid) {
-    // Orthogonal Procrustes: the rotation that best maps the centred probe points onto the candidate's.
-    const angle = Math.atan2(vX - uY, uX + vY);
-    out.a = Math.cos(angle);
-    out.b = -Math.sin(angle);
-    out.c = -out.b;
-    out.d = out.a;
+    out.a = ra;
+    out.b = -rc;
+    out.c = rc;
+    out.d = ra;
   }
   out.tx = mcx - out.a * mpx - out.b * mpy;
   out.ty = mcy - out.c * mpx - out.d * mpy;
@@ -114,11 +132,10 @@ export function fitTransform(
 class AssignmentScratch {
   tx = new Float32Array(256);
   ty = new Float32Array(256);
-  ta = new Float32Array(256);
-  tb = new Float32Array(256);
-  usedP = new Uint8Array(256);
-  usedC = new Uint8Array(256);
-  binStart = new Uint16Array(64);
+  /** usedP[i] === stamp: probe minutia i is assigned in the current pickPairs() (likewise usedC). */
+  usedP = new Uint32Array(256);
+  usedC = new Uint32Array(256);
+  stamp = 0;
   candI = new Int32Array(1024);
   candJ = new Int32Array(1024);
   candErr = new Float64Array(1024);
@@ -130,16 +147,17 @@ class AssignmentScratch {
   count = 0;
   overlapProbe = 0;
   overlapCandidate = 0;
+  /** The mapped probe's minutiae bounding box plus margin (x0, x1, y0, y1), from the last assign(). */
+  probeBox = new Float64Array(4);
 
   ensure(n: number, m: number): void {
     const k = Math.max(n, m);
     if (this.tx.length >= k) return;
     this.tx = new Float32Array(k * 2);
     this.ty = new Float32Array(k * 2);
-    this.ta = new Float32Array(k * 2);
-    this.tb = new Float32Array(k * 2);
-    this.usedP = new Uint8Array(k * 2);
-    this.usedC = new Uint8Array(k * 2);
+    this.usedP = new Uint32Array(k * 2);
+    this.usedC = new Uint32Array(k * 2);
+    this.stamp = 0;
     this.probe = new Int32Array(k * 2);
     this.candidate = new Int32Array(k * 2);
     this.closeness = new Float64Array(k * 2);
@@ -161,32 +179,11 @@ class AssignmentScratch {
 
 export const assignment = new AssignmentScratch();
 
-/** Maps every probe minutia (position and direction) through `t` into assignment.tx/ty/ta/tb. */
-function mapProbe(probe: PreparedTemplate, t: Affine): void {
-  const s = assignment;
-  const n = probe.count;
-  const { tx, ty, ta, tb } = s;
-  const { a, b, c, d } = t;
-  const pdx = probe.dirX;
-  const pdy = probe.dirY;
-  for (let i = 0; i < n; i++) {
-    const x = probe.x[i];
-    const y = probe.y[i];
-    tx[i] = a * x + b * y + t.tx;
-    ty[i] = c * x + d * y + t.ty;
-    // The direction vector mapped by the linear part, renormalised (no trigonometry per call).
-    const vx = a * pdx[i] + b * pdy[i];
-    const vy = c * pdx[i] + d * pdy[i];
-    const norm = 1 / Math.sqrt(vx * vx + vy * vy);
-    ta[i] = vx * norm;
-    tb[i] = vy * norm;
-  }
-}
-
 /**
  * Greedy one-to-one assignment of probe minutiae (mapped through `t`) to candidate minutiae within the
  * consolidation tolerances (times `looseness`), smallest error first. Leaves the pairs in
- * `assignment.probe/candidate/closeness`; returns their count.
+ * `assignment.probe/candidate/closeness` and the mapped probe positions in `assignment.tx/ty`;
+ * returns the pair count.
  */
 export function assign(
   probe: PreparedTemplate,
@@ -198,8 +195,7 @@ export function assign(
   const n = probe.count;
   const m = cand.count;
   s.ensure(n, m);
-  mapProbe(probe, t);
-  const { tx, ty, ta, tb } = s;
+  const { tx, ty } = s;
   const maxD = P.consolidationDistance * looseness;
   const maxD2 = maxD * maxD;
   const maxA = Math.min(Math.PI, P.consolidationAngle * looseness);
@@ -207,41 +203,63 @@ export function assign(
   // error term uses 1 - cosine, scaled to 1 at the tolerance (monotone in the angle).
   const minCos = Math.cos(maxA);
   const cosScale = 1 / (1 - minCos);
+  const { a, b, c, d } = t;
+  const ox = t.tx;
+  const oy = t.ty;
+  const px = probe.x;
+  const py = probe.y;
+  const pdx = probe.dirX;
+  const pdy = probe.dirY;
   const xs = cand.xSorted;
   const xo = cand.xOrder;
-  // binStart[b]: first candidate (in x order) with x >= x0 + b * maxD.
-  const x0 = m > 0 ? xs[0] : 0;
-  const bins = m > 0 ? Math.min(4096, Math.ceil((xs[m - 1] - x0) / maxD) + 1) : 0;
-  if (s.binStart.length < bins) s.binStart = new Uint16Array(bins * 2);
-  const binStart = s.binStart;
-  for (let b = 0, k = 0; b < bins; b++) {
-    const edge = x0 + b * maxD;
-    while (k < m && xs[k] < edge) k++;
-    binStart[b] = k;
-  }
+  const x0 = cand.minX;
+  const xBin = cand.xBin;
+  const binScale = cand.xBinScale;
   const cx = cand.x;
   const cy = cand.y;
   const cdx = cand.dirX;
   const cdy = cand.dirY;
+  // The common area is measured on the way (measureOverlap): the mapped probe's bounding box, and how
+  // many mapped probe minutiae fall inside the candidate's (both with a margin).
+  const margin = P.overlapMargin;
+  const cx0 = cand.minX - margin;
+  const cx1 = cand.maxX + margin;
+  const cy0 = cand.minY - margin;
+  const cy1 = cand.maxY + margin;
+  let px0 = Number.POSITIVE_INFINITY;
+  let py0 = Number.POSITIVE_INFINITY;
+  let px1 = Number.NEGATIVE_INFINITY;
+  let py1 = Number.NEGATIVE_INFINITY;
+  let inCand = 0;
   let found = 0;
   for (let i = 0; i < n; i++) {
-    const x = tx[i];
-    const y = ty[i];
-    const ux = ta[i];
-    const uy = tb[i];
-    // Candidate minutiae are sorted by x: the bin table gives a start at most one bin before the window
-    // [x - maxD, x + maxD] (a binary search here mispredicted a branch per step).
+    const x = a * px[i] + b * py[i] + ox;
+    const y = c * px[i] + d * py[i] + oy;
+    tx[i] = x;
+    ty[i] = y;
+    px0 = Math.min(px0, x);
+    px1 = Math.max(px1, x);
+    py0 = Math.min(py0, y);
+    py1 = Math.max(py1, y);
+    // Counted without branches: whether a minutia is inside is unpredictable.
+    inCand += Number(x >= cx0) * Number(x <= cx1) * Number(y >= cy0) * Number(y <= cy1);
+    // Candidate minutiae are sorted by x: the template's bin table gives a start at most one bin
+    // (a few pixels) before the window [x - maxD, x + maxD] (a binary search here mispredicted a
+    // branch per step).
     const left = x - maxD;
-    let lo = 0;
-    if (left >= x0) lo = binStart[Math.min(bins - 1, ((left - x0) / maxD) | 0)];
+    let lo = xBin[Math.min(X_BINS, Math.max(0, ((left - x0) * binScale) | 0))];
     while (lo < m && xs[lo] < left) lo++;
-    for (let k = lo; k < m && xs[k] <= x + maxD; k++) {
+    const right = x + maxD;
+    for (let k = lo; k < m && xs[k] <= right; k++) {
       const j = xo[k];
       const dx = cx[j] - x;
       const dy = cy[j] - y;
       const d2 = dx * dx + dy * dy;
       if (d2 > maxD2) continue;
-      const cos = ux * cdx[j] + uy * cdy[j];
+      // The direction mapped by the linear part (renormalised: no trigonometry per pair).
+      const vx = a * pdx[i] + b * pdy[i];
+      const vy = c * pdx[i] + d * pdy[i];
+      const cos = (vx * cdx[j] + vy * cdy[j]) / Math.sqrt(vx * vx + vy * vy);
       if (cos < minCos) continue;
       if (found === s.candI.length) s.growCandidates();
       s.candI[found] = i;
@@ -250,14 +268,17 @@ export function assign(
       found++;
     }
   }
+  s.probeBox[0] = px0 - margin;
+  s.probeBox[1] = px1 + margin;
+  s.probeBox[2] = py0 - margin;
+  s.probeBox[3] = py1 + margin;
+  s.overlapProbe = inCand;
   return pickPairs(probe, cand, found);
 }
 
 /** Sorts the `found` candidate pairs by error and keeps them greedily one-to-one. */
 function pickPairs(probe: PreparedTemplate, cand: PreparedTemplate, found: number): number {
   const s = assignment;
-  const n = probe.count;
-  const m = cand.count;
   const { candI, candJ, candErr, usedP, usedC } = s;
   // Insertion sort by error: after the tolerance filter the list is short (tens of entries).
   for (let k = 1; k < found; k++) {
@@ -275,15 +296,19 @@ function pickPairs(probe: PreparedTemplate, cand: PreparedTemplate, found: numbe
     candI[l + 1] = i;
     candJ[l + 1] = j;
   }
-  usedP.fill(0, 0, n);
-  usedC.fill(0, 0, m);
+  if (s.stamp === 0xffffffff) {
+    usedP.fill(0);
+    usedC.fill(0);
+    s.stamp = 0;
+  }
+  const stamp = ++s.stamp;
   let pairs = 0;
   for (let k = 0; k < found; k++) {
     const i = candI[k];
     const j = candJ[k];
-    if (usedP[i] || usedC[j]) continue;
-    usedP[i] = 1;
-    usedC[j] = 1;
+    if (usedP[i] === stamp || usedC[j] === stamp) continue;
+    usedP[i] = stamp;
+    usedC[j] = stamp;
     s.probe[pairs] = i;
     s.candidate[pairs] = j;
     s.closeness[pairs] =
@@ -295,53 +320,25 @@ function pickPairs(probe: PreparedTemplate, cand: PreparedTemplate, found: numbe
 }
 
 /**
- * Minutiae in the common area: how many probe minutiae, mapped through `t`, land inside the
- * candidate's minutiae bounding box (plus margin), and how many candidate minutiae land inside the
- * mapped probe's box. Pairs are judged against these, not against the whole templates, so that a
- * partial overlap is not punished for minutiae the other impression never saw. Uses the probe as
- * mapped by the last assign() call; leaves the counts in assignment.overlapProbe/overlapCandidate.
+ * Minutiae in the common area: how many probe minutiae, mapped through the last assign()'s transform,
+ * land inside the candidate's minutiae bounding box (plus margin; counted by assign()), and how many
+ * candidate minutiae land inside the mapped probe's box. Pairs are judged against these, not against
+ * the whole templates, so that a partial overlap is not punished for minutiae the other impression
+ * never saw. Leaves the counts in assignment.overlapProbe/overlapCandidate.
  */
-export function measureOverlap(probe: PreparedTemplate, cand: PreparedTemplate): void {
-  const margin = P.overlapMargin;
-  const m = cand.count;
-  const cx0 = cand.xSorted[0] - margin;
-  const cx1 = cand.xSorted[m - 1] + margin;
-  let cy0 = Number.POSITIVE_INFINITY;
-  let cy1 = Number.NEGATIVE_INFINITY;
-  for (let j = 0; j < m; j++) {
-    const y = cand.y[j];
-    if (y < cy0) cy0 = y;
-    if (y > cy1) cy1 = y;
-  }
-  cy0 -= margin;
-  cy1 += margin;
-  let px0 = Number.POSITIVE_INFINITY;
-  let py0 = Number.POSITIVE_INFINITY;
-  let px1 = Number.NEGATIVE_INFINITY;
-  let py1 = Number.NEGATIVE_INFINITY;
-  let inCand = 0;
-  const tx = assignment.tx;
-  const ty = assignment.ty;
-  for (let i = 0; i < probe.count; i++) {
-    // assign() has just mapped the probe through the same transform.
-    const x = tx[i];
-    const y = ty[i];
-    if (x < px0) px0 = x;
-    if (x > px1) px1 = x;
-    if (y < py0) py0 = y;
-    if (y > py1) py1 = y;
-    if (x >= cx0 && x <= cx1 && y >= cy0 && y <= cy1) inCand++;
-  }
-  px0 -= margin;
-  px1 += margin;
-  py0 -= margin;
-  py1 += margin;
+export function measureOverlap(cand: PreparedTemplate): void {
+  const box = assignment.probeBox;
+  const x0 = box[0];
+  const x1 = box[1];
+  const y0 = box[2];
+  const y1 = box[3];
+  const cx = cand.x;
+  const cy = cand.y;
   let inProbe = 0;
-  for (let j = 0; j < m; j++) {
-    const x = cand.x[j];
-    const y = cand.y[j];
-    if (x >= px0 && x <= px1 && y >= py0 && y <= py1) inProbe++;
+  for (let j = 0; j < cand.count; j++) {
+    const x = cx[j];
+    const y = cy[j];
+    inProbe += Number(x >= x0) * Number(x <= x1) * Number(y >= y0) * Number(y <= y1);
   }
-  assignment.overlapProbe = inCand;
   assignment.overlapCandidate = inProbe;
 }

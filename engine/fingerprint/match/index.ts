@@ -40,7 +40,7 @@ export interface PairExplanation {
   candidate: number;
   /** This pair's share of the score; the shares sum to the score. */
   contribution: number;
-  /** Edges of the pairing graph that confirm this pair (0 when consolidation added it). */
+  /** Neighbour edges that agree at both ends of this pair (its local support; 0 for an isolated pair). */
   support: number;
 }
 

@@ -12,6 +12,7 @@
  */
 import { IdmError } from '../../errors.js';
 import type { FingerprintTemplate, MinutiaType } from '../types.js';
+import { fillLookups } from './edge-hash.js';
 import { matchParameters as P } from './parameters.js';
 
 const TWO_PI = 2 * Math.PI;
@@ -38,12 +39,33 @@ export interface PreparedTemplate {
   readonly edgeLength: Float32Array;
   readonly edgeRefAngle: Float32Array;
   readonly edgeNbrAngle: Float32Array;
+  /**
+   * The root edges a comparison looks up in the other template's edge hash (edge-hash.ts), each
+   * undirected edge once: lookupEdge[k] = owner << 5 | s << 1 | reversed for the edge in slot s of
+   * minutia `owner`, reversed = 1 when it is looked up from its target's side (its canonical
+   * orientation); lookupBucket[k] its bucket. Computed here so that the candidate side of a comparison
+   * only reads.
+   */
+  readonly lookupCount: number;
+  readonly lookupEdge: Uint32Array;
+  readonly lookupBucket: Uint16Array;
   /** Minutia indices in increasing x, and the x values in that order (for windowed nearest searches). */
   readonly xOrder: Uint16Array;
   readonly xSorted: Float32Array;
+  /** xBin[b]: the first position in xSorted with x >= minX + b / xBinScale (b = 0 .. X_BINS). */
+  readonly xBin: Uint16Array;
+  readonly xBinScale: number;
+  /** Bounding box of the minutiae. */
+  readonly minX: number;
+  readonly maxX: number;
+  readonly minY: number;
+  readonly maxY: number;
   /** Scale applied to input coordinates (referencePpi / template ppi). */
   readonly scale: number;
 }
+
+/** Bins of the xBin table. */
+export const X_BINS = 32;
 
 export function normalizeAngle(a: number): number {
   a %= TWO_PI;
@@ -56,23 +78,11 @@ export function prepareTemplate(template: FingerprintTemplate): PreparedTemplate
   const scale = P.referencePpi / ppi;
   const n = Math.min(template.minutiae.length, 0xffff);
   const stride = P.neighborCount;
+  if (stride > 16) throw new IdmError('IDM_VALIDATION', 'the lookup list encodes edge positions in 4 bits');
   const buffer = new ArrayBuffer(packedTemplateBytes(n, stride));
   const view = viewPrepared(buffer, 0, n, stride, scale);
-  const {
-    x,
-    y,
-    angle,
-    dirX,
-    dirY,
-    type,
-    edgeCount,
-    edgeTarget,
-    edgeLength,
-    edgeRefAngle,
-    edgeNbrAngle,
-    xOrder,
-    xSorted,
-  } = view;
+  const { x, y, angle, dirX, dirY, type, edgeCount, edgeTarget, edgeLength, edgeRefAngle, edgeNbrAngle } =
+    view;
   for (let i = 0; i < n; i++) {
     const m = template.minutiae[i];
     x[i] = m.x * scale;
@@ -111,33 +121,73 @@ export function prepareTemplate(template: FingerprintTemplate): PreparedTemplate
       edgeNbrAngle[slot] = normalizeAngle(direction - angle[b]);
     }
   }
-  const order0 = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a] - x[b] || a - b);
-  order0.forEach((i, k) => {
-    xOrder[k] = i;
-    xSorted[k] = x[i];
+  const header = new Uint32Array(buffer, 0, HEADER_WORDS);
+  const headerFloat = new Float32Array(buffer, 0, HEADER_WORDS);
+  header[4] = fillLookups(view, view.lookupEdge, view.lookupBucket);
+  const byX = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a] - x[b] || a - b);
+  byX.forEach((i, k) => {
+    view.xOrder[k] = i;
+    view.xSorted[k] = x[i];
   });
-  return view;
+  let minY = Number.POSITIVE_INFINITY;
+  let maxY = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    minY = Math.min(minY, y[i]);
+    maxY = Math.max(maxY, y[i]);
+  }
+  const minX = n > 0 ? view.xSorted[0] : 0;
+  const maxX = n > 0 ? view.xSorted[n - 1] : 0;
+  const xBinScale = X_BINS / Math.max(maxX - minX, 1);
+  for (let b = 0, k = 0; b <= X_BINS; b++) {
+    while (k < n && view.xSorted[k] < minX + b / xBinScale) k++;
+    view.xBin[b] = k;
+  }
+  headerFloat[5] = minX;
+  headerFloat[6] = maxX;
+  headerFloat[7] = n > 0 ? minY : 0;
+  headerFloat[8] = n > 0 ? maxY : 0;
+  headerFloat[9] = xBinScale;
+  // Read back through the header, as a gallery would.
+  return viewPrepared(buffer, 0);
 }
 
-/** Header words of a packed template: format version, minutia count, edge stride, scale (float bits). */
-const HEADER_BYTES = 16;
-const PACK_VERSION = 1;
+/**
+ * Header words of a packed template: format version, minutia count, edge stride, scale (float bits),
+ * lookup count, minX, maxX, minY, maxY, xBinScale (float bits), two spare.
+ */
+const HEADER_WORDS = 12;
+const HEADER_BYTES = 4 * HEADER_WORDS;
+const PACK_VERSION = 2;
 
 function align4(bytes: number): number {
   return (bytes + 3) & ~3;
 }
 
+/** Root-edge lookups a template of `count` minutiae can have at most. */
+function lookupCapacity(count: number, stride: number): number {
+  return count * Math.min(stride, P.rootNeighborCount);
+}
+
 /** Bytes one packed prepared template takes (header included); galleries lay templates end to end. */
 export function packedTemplateBytes(count: number, stride: number): number {
-  const floats = 6 * count + 3 * count * stride; // x, y, angle, dirX, dirY, xSorted; edge length, ref, nbr
-  return HEADER_BYTES + 4 * floats + align4(2 * count * stride + 2 * count) + align4(2 * count);
+  const e = count * stride;
+  const lookups = lookupCapacity(count, stride);
+  const floats = 6 * count + 3 * e; // x, y, angle, dirX, dirY, xSorted; edge length, ref, nbr
+  // Uint32: lookup edge; Uint16: edge target, lookup bucket, x order, x bins; Uint8: type, edge count.
+  return (
+    HEADER_BYTES +
+    4 * floats +
+    4 * lookups +
+    align4(2 * (e + lookups + count + X_BINS + 1)) +
+    align4(2 * count)
+  );
 }
 
 /**
  * Typed-array views of a packed template inside `buffer` (an ArrayBuffer or SharedArrayBuffer) at
  * `byteOffset` (a multiple of 4). With only a buffer and offset, the header is read; with the counts,
- * the header is written. This is how a gallery of prepared templates can live in one
- * SharedArrayBuffer that worker threads read without copying or rebuilding.
+ * the header is written (the rest of it by prepareTemplate). This is how a gallery of prepared
+ * templates can live in one SharedArrayBuffer that worker threads read without copying or rebuilding.
  */
 export function viewPrepared(
   buffer: ArrayBufferLike,
@@ -146,8 +196,8 @@ export function viewPrepared(
   stride?: number,
   scale?: number,
 ): PreparedTemplate {
-  const header = new Uint32Array(buffer, byteOffset, 4);
-  const headerFloat = new Float32Array(buffer, byteOffset, 4);
+  const header = new Uint32Array(buffer, byteOffset, HEADER_WORDS);
+  const headerFloat = new Float32Array(buffer, byteOffset, HEADER_WORDS);
   if (count === undefined || stride === undefined || scale === undefined) {
     if (header[0] !== PACK_VERSION) {
       throw new IdmError(
@@ -166,6 +216,7 @@ export function viewPrepared(
   }
   const n = count;
   const e = count * stride;
+  const lookups = lookupCapacity(count, stride);
   let at = byteOffset + HEADER_BYTES;
   const f32 = (length: number) => {
     const array = new Float32Array(buffer, at, length);
@@ -181,9 +232,18 @@ export function viewPrepared(
   const edgeLength = f32(e);
   const edgeRefAngle = f32(e);
   const edgeNbrAngle = f32(e);
-  const edgeTarget = new Uint16Array(buffer, at, e);
-  const xOrder = new Uint16Array(buffer, at + 2 * e, n);
-  at += align4(2 * e + 2 * n);
+  const lookupEdge = new Uint32Array(buffer, at, lookups);
+  at += 4 * lookups;
+  const u16 = (length: number) => {
+    const array = new Uint16Array(buffer, at, length);
+    at += 2 * length;
+    return array;
+  };
+  const edgeTarget = u16(e);
+  const lookupBucket = u16(lookups);
+  const xOrder = u16(n);
+  const xBin = u16(X_BINS + 1);
+  at = align4(at);
   const type = new Uint8Array(buffer, at, n);
   const edgeCount = new Uint8Array(buffer, at + n, n);
   return {
@@ -200,8 +260,17 @@ export function viewPrepared(
     edgeLength,
     edgeRefAngle,
     edgeNbrAngle,
+    lookupCount: header[4],
+    lookupEdge,
+    lookupBucket,
     xOrder,
     xSorted,
+    xBin,
+    xBinScale: headerFloat[9],
+    minX: headerFloat[5],
+    maxX: headerFloat[6],
+    minY: headerFloat[7],
+    maxY: headerFloat[8],
     scale,
   };
 }
