@@ -15,7 +15,7 @@ import { dirname, resolve } from 'node:path';
 
 import type { BiometricRecord } from '../engine/dvi/modalities.js';
 import { IdmError } from '../engine/errors.js';
-import { createFacePipeline, type FacePipeline, isEnrolable } from '../engine/face/pipeline.js';
+import { createFacePipeline, type FacePipeline, largestEnrolableFace } from '../engine/face/pipeline.js';
 import { readFingerprints } from '../engine/fingerprint/input.js';
 import { loadModels } from '../models/load.js';
 
@@ -69,10 +69,9 @@ async function fingerprintsOf(entries: PersonFiles['fingerprints'], base: string
 }
 
 async function faceOf(pipeline: FacePipeline, path: string): Promise<Float32Array> {
-  const { faces } = await pipeline.analyse(readBytes(path));
-  const usable = faces.filter((f) => isEnrolable(f)).sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
-  if (!usable[0]) throw new IdmError('IDM_NO_FACE', `${path} has no face usable for comparison`);
-  return usable[0].embedding;
+  const face = largestEnrolableFace((await pipeline.analyse(readBytes(path))).faces);
+  if (!face) throw new IdmError('IDM_NO_FACE', `${path} has no face usable for comparison`);
+  return face.embedding;
 }
 
 /** Reads a biometrics file and every image it names. Face models are loaded only when a photo is named. */

@@ -1,3 +1,4 @@
+import { linkedSubjectIds } from '../engine/dvi/caseJson.js';
 import type { BiometricRecord } from '../engine/dvi/modalities.js';
 import type { SubjectLinks } from '../engine/dvi/types.js';
 import type { FingerPosition, FingerprintTemplate } from '../engine/fingerprint/types.js';
@@ -37,8 +38,7 @@ function addTemplate(record: BiometricRecord, template: SubjectTemplate): boolea
 export async function loadCaseBiometrics(db: Queryable, links: SubjectLinks | undefined): Promise<CaseBiometrics> {
   const result: CaseBiometrics = { pm: {}, am: {}, templates: { fingerprint: 0, face: 0 }, skippedFaces: 0 };
   if (!links) return result;
-  const subjectIds = [...new Set([...Object.values(links.pm), ...Object.values(links.am)].flat())];
-  const templates = await liveTemplatesOfSubjects(db, subjectIds, ['fingerprint', 'face']);
+  const templates = await liveTemplatesOfSubjects(db, linkedSubjectIds(links), ['fingerprint', 'face']);
   const bySubject = new Map<string, SubjectTemplate[]>();
   for (const template of templates) bySubject.set(template.subjectId, [...(bySubject.get(template.subjectId) ?? []), template]);
   for (const side of ['pm', 'am'] as const) {

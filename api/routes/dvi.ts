@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 
-import { parseDviCaseJson, toDviCaseJson } from '../../engine/dvi/caseJson.js';
+import { linkedSubjectIds, parseDviCaseJson, toDviCaseJson } from '../../engine/dvi/caseJson.js';
 import { parseFamiliasFile } from '../../engine/dvi/familias.js';
 import { buildIdentificationReport, renderReportHtml } from '../../engine/dvi/report.js';
 import type { DviSolution } from '../../engine/dvi/solve.js';
@@ -258,8 +258,7 @@ export function registerDviRoutes(app: IdmApp, ctx: ServiceContext) {
       const links = changedLinks(stored.document.subjects as SubjectLinks | undefined, link, unlink);
       // Unknown victims or missing persons are refused by the case's own validation.
       await saveCaseChange(request, stored, { ...stored.document, subjects: links }, 'dvi.case.subjects', { link, unlink });
-      const linked = [...new Set([...Object.values(links.pm), ...Object.values(links.am)].flat())];
-      const templates = await liveTemplatesOfSubjects(ctx.db, linked, ['fingerprint', 'face']);
+      const templates = await liveTemplatesOfSubjects(ctx.db, linkedSubjectIds(links), ['fingerprint', 'face']);
       const count = (id: string, modality: string) => templates.filter((t) => t.subjectId === id && t.modality === modality).length;
       const describe = (side: Record<string, string[]>) =>
         Object.fromEntries(

@@ -22,6 +22,7 @@ import {
   type FacePipeline,
   createFacePipeline,
   isEnrolable,
+  largestEnrolableFace,
 } from '../../engine/face/pipeline.js';
 import { type GalleryEntry, searchGallery } from '../../engine/face/search.js';
 import { loadModels } from '../../models/load.js';
@@ -78,10 +79,7 @@ function faceSummary(face: AnalysedFace, withEmbedding: boolean) {
 
 /** The largest usable face of an image, or null. */
 async function mainFace(pipeline: FacePipeline, path: string): Promise<AnalysedFace | null> {
-  const result = await pipeline.analyse(readImage(path));
-  const usable = result.faces.filter((f) => isEnrolable(f));
-  usable.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
-  return usable[0] ?? null;
+  return largestEnrolableFace((await pipeline.analyse(readImage(path))).faces);
 }
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.bmp', '.gif', '.avif']);

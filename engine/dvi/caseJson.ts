@@ -96,6 +96,11 @@ function parseSubjectLinks(value: unknown, victims: Set<string>, missing: Set<st
   return { pm: parseLinkSide(v.pm, victims, 'pm'), am: parseLinkSide(v.am, missing, 'am') };
 }
 
+/** Every subject id a case links, once. */
+export function linkedSubjectIds(links: SubjectLinks | undefined): string[] {
+  return links ? [...new Set([...Object.values(links.pm), ...Object.values(links.am)].flat())] : [];
+}
+
 /** Parses a case from its JSON text or already-parsed value. */
 export function parseDviCaseJson(input: string | unknown, fallbackId = 'case'): DviCase {
   let doc: Record<string, unknown>;

@@ -184,3 +184,13 @@ export function isEnrolable(face: AnalysedFace, options: { acceptWholeCrop?: boo
   if (face.quality.flags.includes('below-quality-floor')) return false;
   return options.acceptWholeCrop !== false || !face.quality.flags.includes('whole-crop');
 }
+
+/** The largest enrolable face of a photo (the subject of a portrait or a mugshot), or null. */
+export function largestEnrolableFace(faces: readonly AnalysedFace[]): AnalysedFace | null {
+  let largest: AnalysedFace | null = null;
+  for (const face of faces) {
+    if (!isEnrolable(face)) continue;
+    if (!largest || face.box.width * face.box.height > largest.box.width * largest.box.height) largest = face;
+  }
+  return largest;
+}

@@ -1,5 +1,6 @@
 import { MessageChannel } from 'node:worker_threads';
 
+import { linkedSubjectIds } from '../../engine/dvi/caseJson.js';
 import type { DviProgress, DviSolution } from '../../engine/dvi/solve.js';
 import type { ModalityScore, SubjectLinks } from '../../engine/dvi/types.js';
 import { createIdentification } from '../../engine/dvi/workflow.js';
@@ -31,9 +32,6 @@ export interface DviSolveSummary {
   biometrics: CaseBiometrics['templates'] & { skippedFaces: number };
 }
 
-function linkedSubjectIds(links: SubjectLinks | undefined): string[] {
-  return links ? [...new Set([...Object.values(links.pm), ...Object.values(links.am)].flat())] : [];
-}
 
 /**
  * The linked subjects' fingerprint and face scores, the victims split over the pool's threads: at 500

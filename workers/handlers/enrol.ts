@@ -1,5 +1,5 @@
 import { IdmError } from '../../engine/errors.js';
-import { isEnrolable } from '../../engine/face/pipeline.js';
+import { largestEnrolableFace } from '../../engine/face/pipeline.js';
 import { appendAuditIn } from '../../store/audit.js';
 import type { Queryable } from '../../store/database.js';
 import { getBlob, getSample } from '../../store/samples.js';
@@ -71,14 +71,13 @@ async function dnaTemplate(runtime: WorkerRuntime, bytes: Uint8Array): Promise<E
  */
 async function faceTemplate(runtime: WorkerRuntime, bytes: Uint8Array): Promise<ExtractedTemplate> {
   const analysis = await runtime.pool.run({ name: 'face.analyse', bytes, maxFaces: 10 });
-  const usable = analysis.faces.filter((face) => isEnrolable(face));
-  if (usable.length === 0) {
+  const largest = largestEnrolableFace(analysis.faces);
+  if (!largest) {
     const reason = analysis.faces.length === 0 ? 'no face was found' : `${analysis.faces.length} face(s) found, none above the quality floor`;
     throw new IdmError('IDM_NO_FACE', `${reason}; the photo was stored but not enrolled`, {
       faces: analysis.faces.map((f) => ({ box: f.box, quality: f.quality })),
     });
   }
-  const largest = usable.reduce((a, b) => (b.box.width * b.box.height > a.box.width * a.box.height ? b : a));
   return {
     extractorVersion: FACE_EXTRACTOR_VERSION,
     data: embeddingToBytes(largest.embedding),
