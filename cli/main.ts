@@ -19,6 +19,7 @@ const groups: CommandGroups = {
 // Each area registers its own commands; one line per module keeps this file a table of contents.
 const registrars: Array<Promise<{ register(groups: CommandGroups): void }>> = [
   import('./commands/fp-extract.js'),
+  import('./commands/fp-segment.js'),
   import('./commands/fp-formats.js'),
   import('./commands/fp-match.js'),
   import('./commands/fp-identify.js'),

@@ -43,6 +43,7 @@ export const problemCatalogue = {
   IDM_WSQ_HUFFMAN: { status: 400, title: 'Bad WSQ Huffman table or code' },
   IDM_NIST_FORMAT: { status: 400, title: 'Malformed ANSI/NIST-ITL transaction' },
   IDM_TEMPLATE_FORMAT: { status: 400, title: 'Malformed minutiae template' },
+  IDM_SEGMENTATION: { status: 422, title: 'The fingers of a slap image cannot be separated' },
   // --- face
   IDM_NO_FACE: { status: 422, title: 'No usable face found' },
   IDM_MODEL: { status: 500, title: 'Model cannot be loaded or run' },

@@ -9,6 +9,7 @@ import { extractTemplate } from '../engine/fingerprint/extract/index.js';
 import { latentCrop, synthesizeFinger, synthesizeImpressions } from '../engine/fingerprint/synth/index.js';
 import type { GrayImage } from '../engine/fingerprint/types.js';
 import { bearer, startTestService, type TestService } from './helpers/service.js';
+import { rightSlap } from './helpers/synthetic-slap.js';
 
 const FINGERS = 6;
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
@@ -94,6 +95,24 @@ describe('fingerprints through HTTP: images, records and ANSI/NIST transactions'
     expect(result.probes).toHaveLength(2);
     expect(result.candidates[0].subjectId).toBe(id);
     expect(result.candidates[0].fingers).toHaveLength(2);
+  });
+
+  it('cuts the fingers of a slap on a card, checks them against the rolled prints, and searches each finger once', { timeout: 180_000 }, async () => {
+    const id = await newSubject();
+    const { image, rollers } = rightSlap();
+    const card = transaction([...rollers.map((roller, i) => ({ image: roller, position: 2 + i })), { image, position: 13 }]);
+    const enrolled = await post(`/v1/subjects/${id}/samples?wait=90`, { modality: 'fingerprint', data: b64(card) });
+    expect(enrolled.statusCode).toBe(201);
+    const templates = enrolled.json().result.templates;
+    expect(templates.map((t: { position: number }) => t.position)).toEqual([2, 3, 4, 5, 2, 3, 4, 5]);
+    for (const tip of templates.slice(4)) {
+      expect(tip.slap).toMatchObject({ position: 13, box: { width: expect.any(Number) } });
+      expect(tip.sequence).toMatchObject({ position: tip.position, verdict: 'confirmed' });
+    }
+    // A slap tip and the rolled print of its finger are one finger: the tenprint search uses it once.
+    const result = await search({ data: b64(card), mode: 'tenprint' });
+    expect(result.probes.map((p: { position: number }) => p.position)).toEqual([2, 3, 4, 5]);
+    expect(result.candidates[0].subjectId).toBe(id);
   });
 
   it('enrols an ISO 19794-2 minutiae record as it is', { timeout: 180_000 }, async () => {

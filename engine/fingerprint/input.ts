@@ -12,7 +12,9 @@ import { transactionTemplates } from './formats/ansi-nist-minutiae.js';
 import { parseMinutiaeRecord } from './formats/minutiae-record.js';
 import { decodeFingerprintImage, resampleGray, TARGET_PPI } from './image.js';
 import { extractLatentTemplate } from './latent/index.js';
-import type { FingerprintTemplate } from './types.js';
+import { checkSequence, type SequenceFinding } from './sequence-check.js';
+import { type SlapFinger, segmentSlap, slapFingers } from './slap.js';
+import type { FingerprintTemplate, GrayImage } from './types.js';
 
 export type FingerprintSource = 'image' | 'minutiae-record' | 'ansi-nist';
 
@@ -22,13 +24,17 @@ export interface FingerprintPrint {
   role: 'exemplar' | 'latent';
   source: FingerprintSource;
   template: FingerprintTemplate;
+  /** Set when the print was cut from a slap (slap.ts): the slap's position code and the tip's box in it. */
+  slap?: { position: number; box: SlapFinger['box'] };
 }
 
 export interface FingerprintReading {
   source: FingerprintSource;
   prints: FingerprintPrint[];
-  /** Records that were passed over and why (palms, multi-finger slaps, undecodable codecs). */
+  /** Records that were passed over and why (palms, slaps that cannot be segmented, undecodable codecs). */
   skipped: Array<{ record: number; reason: string }>;
+  /** A card with both slaps and rolled prints: each slap tip against the rolled prints (sequence-check.ts). */
+  sequence?: SequenceFinding[];
 }
 
 export interface ReadOptions {
@@ -50,6 +56,36 @@ const isAnsiNist = (bytes: Uint8Array) =>
 /** A single finger position (1-10, or 0 unknown); slaps and palms carry codes above 10. */
 const singleFinger = (positions: number[]) => (positions.length === 0 ? 0 : positions.length === 1 && positions[0] <= 10 ? positions[0] : -1);
 
+/** The slap position code of a record that holds one slap (11-15), else undefined. */
+const slapPosition = (positions: number[]) =>
+  positions.length === 1 && slapFingers(positions[0]) !== undefined ? positions[0] : undefined;
+
+/** The exemplar prints cut from a slap image, one per fingertip, or the reason it cannot be cut. */
+function slapPrints(image: GrayImage, position: number, source: FingerprintSource): FingerprintPrint[] {
+  return segmentSlap(image, position).map((finger) => ({
+    position: finger.position,
+    role: 'exemplar' as const,
+    source,
+    template: { ...extractTemplate(finger.image), position: finger.position },
+    slap: { position, box: finger.box },
+  }));
+}
+
+/**
+ * One print per finger position, for searches that add up evidence over fingers: a slap tip and the
+ * rolled print of the same finger are one finger, not two independent ones, so the rolled print (the
+ * larger area) is kept and the tip only stands in where no rolled print was taken. Prints of unknown
+ * position are all kept.
+ */
+export function onePrintPerFinger(prints: FingerprintPrint[]): FingerprintPrint[] {
+  const chosen = new Map<number, FingerprintPrint>();
+  for (const print of prints) {
+    const known = chosen.get(print.position);
+    if (print.position === 0 || !known || (known.slap && !print.slap)) chosen.set(print.position, print);
+  }
+  return prints.filter((print) => print.position === 0 || chosen.get(print.position) === print);
+}
+
 export async function readFingerprints(bytes: Uint8Array, options: ReadOptions = {}): Promise<FingerprintReading> {
   const role: FingerprintPrint['role'] = options.latent ? 'latent' : 'exemplar';
   if (isMinutiaeRecord(bytes)) {
@@ -63,6 +99,8 @@ export async function readFingerprints(bytes: Uint8Array, options: ReadOptions =
   }
   if (isAnsiNist(bytes)) return readTransaction(bytes);
   const image = await decodeFingerprintImage(bytes, { ppi: options.ppi });
+  const slap = options.position !== undefined && !options.latent ? slapPosition([options.position]) : undefined;
+  if (slap !== undefined) return { source: 'image', prints: slapPrints(image, slap, 'image'), skipped: [] };
   const template = role === 'latent' ? extractLatentTemplate(image) : extractTemplate(image);
   return {
     source: 'image',
@@ -81,13 +119,18 @@ async function readTransaction(bytes: Uint8Array): Promise<FingerprintReading> {
       continue;
     }
     const position = singleFinger(entry.positions);
-    if (position < 0) {
-      skipped.push({ record: entry.index, reason: `multi-finger or palm position ${entry.positions.join('/')} (slap segmentation is not supported)` });
+    const slap = entry.role === 'exemplar' ? slapPosition(entry.positions) : undefined;
+    if (position < 0 && slap === undefined) {
+      skipped.push({ record: entry.index, reason: `palm or multi-position record (${entry.positions.join('/')})` });
       continue;
     }
     try {
       const native = await decodeNistImage(tx, entry.record);
       const image = native.ppi === TARGET_PPI ? native : await resampleGray(native, TARGET_PPI);
+      if (slap !== undefined) {
+        prints.push(...slapPrints(image, slap, 'ansi-nist'));
+        continue;
+      }
       const template = entry.role === 'latent' ? extractLatentTemplate(image) : extractTemplate(image);
       prints.push({ position, role: entry.role, source: 'ansi-nist', template: { ...template, position } });
     } catch (error) {
@@ -103,5 +146,6 @@ async function readTransaction(bytes: Uint8Array): Promise<FingerprintReading> {
     }
   }
   if (prints.length === 0) throw new IdmError('IDM_NIST_FORMAT', 'the transaction holds no usable finger image or minutiae');
-  return { source: 'ansi-nist', prints, skipped };
+  const sequence = checkSequence(prints);
+  return { source: 'ansi-nist', prints, skipped, ...(sequence.length > 0 ? { sequence } : {}) };
 }

@@ -1,4 +1,5 @@
 import { IdmError } from '../../engine/errors.js';
+import { onePrintPerFinger } from '../../engine/fingerprint/input.js';
 import { getBlob } from '../../store/samples.js';
 import type { FingerprintSearchRequest, SearchJob } from '../jobs.js';
 import type { JobLike, WorkerRuntime } from '../runtime.js';
@@ -52,7 +53,7 @@ export async function runFingerprintSearch(
     bytes,
     options: { ppi: request.ppi, position: request.position, latent: request.mode === 'latent' },
   });
-  let prints = reading.prints;
+  let prints = onePrintPerFinger(reading.prints);
   if (request.mode !== 'tenprint') {
     // A single-print search uses the latent of a transaction if it has one, else its first print.
     prints = [prints.find((p) => p.role === 'latent') ?? prints[0]];

@@ -11,6 +11,7 @@
  * no variance. The region is the largest connected set of ridge-like blocks after smoothing, holes
  * filled, grown by a margin: latent examiners mark the same region by hand.
  */
+import { blockNeighbours, labelComponents } from '../block-components.js';
 import type { FingerprintTemplate, GrayImage } from '../types.js';
 
 export interface RidgeRegion {
@@ -94,34 +95,9 @@ function periodicity(signature: Float32Array, minPeriod: number, maxPeriod: numb
 
 /** Blocks of the largest 4-connected component of `on`. */
 function largestComponent(on: Uint8Array, cols: number, rows: number): Uint8Array {
-  const label = new Int32Array(on.length).fill(-1);
-  let bestLabel = -1;
-  let bestSize = 0;
-  const stack: number[] = [];
-  for (let start = 0, next = 0; start < on.length; start++) {
-    if (!on[start] || label[start] >= 0) continue;
-    let size = 0;
-    label[start] = next;
-    stack.push(start);
-    while (stack.length) {
-      const i = stack.pop()!;
-      size++;
-      const x = i % cols;
-      const y = (i - x) / cols;
-      for (const j of [x > 0 ? i - 1 : -1, x < cols - 1 ? i + 1 : -1, y > 0 ? i - cols : -1, y < rows - 1 ? i + cols : -1]) {
-        if (j >= 0 && on[j] && label[j] < 0) {
-          label[j] = next;
-          stack.push(j);
-        }
-      }
-    }
-    if (size > bestSize) {
-      bestSize = size;
-      bestLabel = next;
-    }
-    next++;
-  }
-  return Uint8Array.from(label, (l) => (l === bestLabel && l >= 0 ? 1 : 0));
+  const { label, sizes } = labelComponents(on, cols, rows);
+  const largest = sizes.indexOf(Math.max(...sizes));
+  return Uint8Array.from(label, (l) => (l === largest && l >= 0 ? 1 : 0));
 }
 
 /** Fills holes: blocks not reachable from the border through blocks outside the mask join it. */
@@ -138,9 +114,7 @@ function fillHoles(mask: Uint8Array, cols: number, rows: number): Uint8Array {
   }
   while (stack.length) {
     const i = stack.pop()!;
-    const x = i % cols;
-    const y = (i - x) / cols;
-    for (const j of [x > 0 ? i - 1 : -1, x < cols - 1 ? i + 1 : -1, y > 0 ? i - cols : -1, y < rows - 1 ? i + cols : -1]) {
+    for (const j of blockNeighbours(i, cols, rows)) {
       if (j >= 0 && !mask[j] && !outside[j]) {
         outside[j] = 1;
         stack.push(j);
