@@ -1,47 +1,88 @@
 /**
- * The candidate stage's code: which fine edge-shape cells a template's neighbour edges fall in, hashed
- * into a fixed-length bit vector.
+ * The candidate stage's code: which edge-shape cells a template's minutia pairs fall in, as a
+ * fixed-length bit vector, and the similarity the stage ranks gallery entries by.
  *
- * It is the matcher's binary-code idea (binary-code.ts: every neighbour edge, described by length,
- * reference angle and neighbour angle, sets the bit of its cell) with much finer cells, 8 px x 22.5 deg
- * x 22.5 deg instead of 15 px x 45 deg x 45 deg, folded into `codeBits` by a multiplicative hash. The
- * matcher's 1,024 coarse cells fill to ~20% on a 50-minutia template and most fingers share the cells
- * that common ridge flow makes likely: on 440 generator fingers the mate of a probe ranked as low as
- * 68th by code (p90 14th), far too weak for 10^5-10^6 galleries. The fine cells are rarely shared by
- * chance, and hashing them (rather than coarsening) spreads collisions at random instead of along the
- * ridge-flow structure. On the same 440 fingers the worst mate rank was 3rd with 4,096 bits (7th with
- * 2,048). On 20,000 synthetic minutiae sets, 4,096 bits put 38 of 40 mates in the code top 200 (2,048
- * bits: 33; p90 rank 109 against 433), so we pay 512 bytes per finger and 128 words per scanned code.
- * Widening the probe's cells to their neighbours (multi-probing) was tried and ruined the ranking: the
- * probe then covers so many bits that chance overlaps swamp the shared ones.
+ * Every ordered pair of minutiae (a, b) closer than codeRadiusPx is described as the matcher describes
+ * an edge (length, direction of a->b relative to a's direction, and relative to b's: rotation- and
+ * translation-invariant, no registration needed) and sets the bit of its cell, 10 px x 22.5 deg x
+ * 22.5 deg. Two impressions of one finger share most pair shapes wherever they overlap.
+ *
+ * Why every pair within a radius and not the matcher's nearest-neighbour edges: which neighbours are
+ * "nearest" changes whenever a minutia is missed or a spurious one appears, so two impressions' k-NN
+ * edge sets differ far more than their pair sets do; and the long pairs carry most of a finger's
+ * individuality. Measured with a gallery of 10,000 noisy synthetic minutiae sets (bench
+ * fingerprint-identify's population), mate within the code top 1% / 0.1%: 9 nearest neighbours,
+ * 8 px cells 88.5% / 75.5%; all pairs within 200 px, 10 px cells 100% / 99.3%. On real prints
+ * (FVC2002 B, 280 probes, ISO templates, the 40 real fingers hidden among 10,000 synthetic ones)
+ * 76.1% / 63.2% -> 91.4% / 86.1%, and with our extractor on the images 78.6% / 67.1% -> 92.5% / 89.3%.
+ *
+ * Similarity (codeScore): shared set bits over the gallery code's set bits to the power 0.75. A
+ * gallery entry with many set bits shares more bits with any probe by chance, roughly in proportion;
+ * a mate shares them in proportion to the overlap, which does not grow with the entry's size. The
+ * cosine (exponent 0.5, and the probe's size, which does not change the ranking) under-corrects that:
+ * on the same sets it put the mate in the top 1% for 71% / 72.5% of real probes, exponent 0.75 for
+ * 91% / 92.5%; 0.6 and 0.9 were worse on the synthetic sets.
  */
 import type { PreparedTemplate } from '../match/index.js';
 import { identifyParameters as P } from './parameters.js';
 
 const TWO_PI = 2 * Math.PI;
 
-/** 32-bit words of an identification code. */
-export const CODE_WORDS = P.codeBits / 32;
+const LENGTH_BINS = Math.ceil(P.codeRadiusPx / P.codeLengthBinPx);
 
-/** The template's identification code (P.codeBits bits as 32-bit words). */
+/** Bits of an identification code: one per cell, padded to whole 128-bit blocks (sharedBits reads 4 words at a time). */
+export const CODE_BITS = 128 * Math.ceil((LENGTH_BINS * P.codeAngleBins * P.codeAngleBins) / 128);
+
+/** 32-bit words of an identification code. */
+export const CODE_WORDS = CODE_BITS / 32;
+
+function angleCell(a: number): number {
+  const turns = a / TWO_PI;
+  const cell = Math.floor((turns - Math.floor(turns)) * P.codeAngleBins);
+  return cell < P.codeAngleBins ? cell : 0;
+}
+
+/** Sets the bit of the pair a -> b at distance d. */
+function setPairBit(code: Uint32Array, t: PreparedTemplate, a: number, b: number, d: number): void {
+  // y grows downwards while ISO angles turn counter-clockwise: flip dy, as the matcher's edges do.
+  const direction = Math.atan2(t.y[a] - t.y[b], t.x[b] - t.x[a]);
+  const cell =
+    (Math.floor(d / P.codeLengthBinPx) * P.codeAngleBins + angleCell(direction - t.angle[a])) * P.codeAngleBins +
+    angleCell(direction - t.angle[b]);
+  code[cell >>> 5] |= 1 << (cell & 31);
+}
+
+/**
+ * The template's identification code (CODE_WORDS 32-bit words). Pairs are found in the template's
+ * x-sorted order, so a template of n minutiae costs O(n x minutiae within the radius's x window).
+ */
 export function identificationCode(t: PreparedTemplate): Uint32Array {
   const code = new Uint32Array(CODE_WORDS);
-  const angleBins = P.codeAngleBins;
-  const angleBin = TWO_PI / angleBins;
-  for (let a = 0; a < t.count; a++) {
-    for (let s = 0; s < t.edgeCount[a]; s++) {
-      const slot = a * t.stride + s;
-      const l = Math.floor(t.edgeLength[slot] / P.codeLengthBinPx);
-      if (l >= P.codeLengthBins) continue;
-      const r = Math.floor(t.edgeRefAngle[slot] / angleBin) % angleBins;
-      const q = Math.floor(t.edgeNbrAngle[slot] / angleBin) % angleBins;
-      const cell = (l * angleBins + r) * angleBins + q;
-      // Fibonacci hashing of the cell index onto the code's bits.
-      const bit = (Math.imul(cell + 1, 0x9e3779b1) >>> 0) % P.codeBits;
-      code[bit >>> 5] |= 1 << (bit & 31);
+  const radius = P.codeRadiusPx;
+  const minSq = P.codeMinPairPx * P.codeMinPairPx;
+  const maxSq = radius * radius;
+  for (let i = 0; i < t.count; i++) {
+    const a = t.xOrder[i];
+    for (let j = i + 1; j < t.count && t.xSorted[j] - t.xSorted[i] < radius; j++) {
+      const b = t.xOrder[j];
+      const dx = t.x[b] - t.x[a];
+      const dy = t.y[b] - t.y[a];
+      const d2 = dx * dx + dy * dy;
+      if (d2 >= maxSq || d2 < minSq) continue;
+      const d = Math.sqrt(d2);
+      setPairBit(code, t, a, b, d);
+      setPairBit(code, t, b, a, d);
     }
   }
   return code;
+}
+
+/** normalizer[g] = g^-0.75 (0 for g = 0): codeScore's division by the gallery code's size, precomputed. */
+const normalizer = Float64Array.from({ length: CODE_BITS + 1 }, (_, g) => (g > 0 ? g ** -P.codeSizeExponent : 0));
+
+/** The code stage's similarity of a probe to a gallery code with `galleryBits` set bits, `shared` of them the probe's. */
+export function codeScore(shared: number, galleryBits: number): number {
+  return shared * normalizer[galleryBits];
 }
 
 function popcount32(x: number): number {
@@ -86,4 +127,3 @@ export function codePopcount(words: Uint32Array): number {
   for (let i = 0; i < words.length; i++) n += popcount32(words[i]);
   return n;
 }
-

@@ -4,7 +4,7 @@
  *
  * Layout (struct of arrays, entry i):
  *   codes        Uint32 x codeWords   the template's identification code (code.ts)
- *   codeBits     Uint16               set bits of that code (the code stage's cosine needs them)
+ *   codeBits     Uint16               set bits of that code (the code stage's score corrects for them)
  *   positions    Uint8                finger position (0 unknown)
  *   subjects     Int32                index into the snapshot's subjectIds
  *   alive        Uint8                0 once removed (searches skip it)
@@ -77,8 +77,15 @@ export class FingerprintGallery {
   private readonly subjectIds = new SharedStrings();
   private readonly subjectIndex = new Map<string, number>();
 
-  constructor(initialCapacity: number = P.initialCapacity) {
-    this.reserve(Math.max(1, initialCapacity), Math.max(1, initialCapacity) * (P.initialTemplateBytesPerEntry / 4));
+  /**
+   * `initialCapacity` entries are reserved, with `templateBytesPerEntry` bytes of packed template each.
+   * A caller that knows its gallery's size should say so: the arrays double when full, and doubling a
+   * multi-gigabyte template buffer needs the old and the new one at once (a 1M-finger gallery of ~10 kB
+   * templates reserved at the 4 kB default would peak at 24 GB while growing).
+   */
+  constructor(initialCapacity: number = P.initialCapacity, templateBytesPerEntry: number = P.initialTemplateBytesPerEntry) {
+    const entries = Math.max(1, initialCapacity);
+    this.reserve(entries, Math.ceil((entries * Math.max(4, templateBytesPerEntry)) / 4));
   }
 
   /** Live (not removed) entries. */

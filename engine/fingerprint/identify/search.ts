@@ -2,10 +2,10 @@
  * 1:N search of a gallery snapshot, in two stages.
  *
  * 1. Candidate selection by binary code: every eligible entry's code (code.ts) is compared with the
- *    probe's by cosine on bit vectors (shared set bits over the geometric mean of set bits, as the
- *    matcher's `codeSimilarity`), 32 bits at a time with a SWAR popcount, and the best
- *    `candidatesToRerank` are kept in a min-heap. The codes are alignment-free sets of the neighbour-edge
- *    shapes the matcher pairs on, so this is an indexing stage in the spirit of MCC-based and
+ *    probe's by codeScore (shared set bits, corrected for the entry's own set bits), 32 bits at a
+ *    time with a SWAR popcount, and the best `candidatesToRerank` are kept in a min-heap. The codes
+ *    are alignment-free sets of minutia-pair shapes, as the matcher's edges are described, so this
+ *    is an indexing stage in the spirit of MCC-based and
  *    minutia-triplet indexing (Cappelli, Ferrara & Maltoni 2011; Germain et al. 1997): local,
  *    rotation- and translation-invariant structures, no registration.
  * 2. The full matcher (compareTemplates) on those candidates, read in place from the shared template
@@ -24,7 +24,7 @@ import {
   viewPrepared,
 } from '../match/index.js';
 import type { FingerprintTemplate } from '../types.js';
-import { codePopcount, identificationCode, sharedBits } from './code.js';
+import { codeScore, identificationCode, sharedBits } from './code.js';
 import type { GallerySnapshot } from './gallery.js';
 import { sharedStringAt } from './shared-strings.js';
 import { identifyParameters as P } from './parameters.js';
@@ -133,7 +133,6 @@ export function codeCandidates(
   if (words.length !== s.codeWords)
     throw new IdmError('IDM_VALIDATION', `probe code has ${words.length} words, gallery ${s.codeWords}`);
   const mask = positionMask(positions);
-  const pBits = codePopcount(words);
   const cw = s.codeWords;
   const { codes, codeBits, alive, positions: pos } = v;
   // Min-heap of the best `keep` (similarity, slot).
@@ -146,8 +145,7 @@ export function codeCandidates(
     if (alive[slot] === 0) continue;
     if (mask !== undefined && mask[pos[slot]] === 0) continue;
     const both = sharedBits(codes, slot * cw, words, cw);
-    const bits = codeBits[slot];
-    const sim = pBits > 0 && bits > 0 ? both / Math.sqrt(pBits * bits) : 0;
+    const sim = codeScore(both, codeBits[slot]);
     if (size < cap) {
       let i = size++;
       while (i > 0) {
