@@ -9,10 +9,20 @@ import { type DemoContext, sharedPath } from './context.js';
 const SYNTHETIC_FINGERS = 40;
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
-async function enrol(demo: DemoContext, label: string, data: Uint8Array, extra: Record<string, unknown> = {}) {
+interface EnrolledTemplate {
+  position: number;
+  slap?: { position: number };
+  sequence?: { verdict: string; score: number };
+}
+
+async function enrolSample(demo: DemoContext, label: string, data: Uint8Array, extra: Record<string, unknown> = {}) {
   const subject = await demo.post('/v1/subjects', { category: 'arrestee', externalId: label });
-  await demo.post(`/v1/subjects/${subject.id}/samples?wait=120`, { modality: 'fingerprint', data: b64(data), ...extra });
-  return subject.id as string;
+  const sample = await demo.post(`/v1/subjects/${subject.id}/samples?wait=120`, { modality: 'fingerprint', data: b64(data), ...extra });
+  return { id: subject.id as string, templates: sample.result.templates as EnrolledTemplate[] };
+}
+
+async function enrol(demo: DemoContext, label: string, data: Uint8Array, extra: Record<string, unknown> = {}) {
+  return (await enrolSample(demo, label, data, extra)).id;
 }
 
 async function search(demo: DemoContext, data: Uint8Array, extra: Record<string, unknown>): Promise<FingerprintSearchResult> {
@@ -68,4 +78,24 @@ export async function runFingerprintDemo(demo: DemoContext) {
     );
     demo.line(`  its mated exemplar: ${mate ? `rank ${mate.rank} (score ${mate.score.toFixed(1)})` : 'not in the first 50'}`);
   }
+  await runTenprintCardDemo(demo);
+}
+
+/** The NIST inked tenprint card: rolled prints and slaps enrolled at once, the slaps' sequence check, a tenprint search. */
+async function runTenprintCardDemo(demo: DemoContext) {
+  const card = sharedPath('fingerprint/ansi-nist/type-14-tpcard-nqm.an2');
+  const sameCard = sharedPath('fingerprint/ansi-nist/type-4-tpcard.an2');
+  if (!card || !sameCard) return;
+  const enrolled = await enrolSample(demo, 'NIST tenprint card', readFileSync(card));
+  const tips = enrolled.templates.filter((t) => t.slap);
+  demo.line(`\n  NIST tenprint card (Type-14): ${enrolled.templates.length - tips.length} rolled prints and ${tips.length} fingertips cut from its slaps enrolled`);
+  demo.table(
+    ['finger', 'from slap', 'sequence check', 'score vs rolled'],
+    tips.map((t) => [t.position, t.slap?.position ?? '-', t.sequence?.verdict ?? '-', t.sequence?.score.toFixed(1) ?? '-']),
+  );
+  const result = await search(demo, readFileSync(sameCard), { mode: 'tenprint', limit: 3 });
+  const top = result.candidates[0];
+  demo.line(
+    `  the same card as Type-4 records, searched as a tenprint (${result.probes.length} fingers, each once): rank 1 ${top?.subjectId === enrolled.id ? 'the card' : 'another subject'}, log10 LR ${top?.log10Lr.toFixed(1) ?? '-'}`,
+  );
 }
