@@ -42,6 +42,11 @@ describe('slap segmentation', () => {
       expect.objectContaining({ code: 'IDM_SEGMENTATION', message: expect.stringMatching(/found 2 fingertip\(s\).*expected 4/) }),
     );
     expect(() => segmentSlap(image, 3)).toThrow(expect.objectContaining({ code: 'IDM_SEGMENTATION' }));
+    // A blank card and a black one: nothing periodic, so no tips, and a reason instead of a crash.
+    for (const grey of [255, 0]) {
+      const flat = { width: 1600, height: 1000, ppi: 500, pixels: new Uint8Array(1600 * 1000).fill(grey) };
+      expect(() => segmentSlap(flat, 14)).toThrow(expect.objectContaining({ message: expect.stringMatching(/found 0 fingertip/) }));
+    }
   });
 
   it('a plain image read with a slap position gives one print per fingertip', async () => {
