@@ -202,6 +202,20 @@ describe('compareTemplates', () => {
     expect(v2.count).toBe(t2.count);
     expect(compareTemplates(v1, v2)).toBe(compareTemplates(t1, t2));
   });
+
+  it('reads a packed template placed beyond 2 GB in a gallery buffer', () => {
+    // A 1M-finger gallery holds ~10 GB of packed templates; offsets past 2^31 once broke 32-bit arithmetic.
+    const t = prepareTemplate(asTemplate(randomFinger(12)));
+    const bytes = packedTemplateBytes(t.count, t.stride);
+    const offset = 2 ** 31 + 4;
+    // Pages of a SharedArrayBuffer are only committed when touched: this costs a few kilobytes.
+    const shared = new SharedArrayBuffer(offset + bytes);
+    new Uint8Array(shared, offset, bytes).set(new Uint8Array(t.x.buffer, 0, bytes));
+    const far = viewPrepared(shared, offset);
+    expect(Array.from(far.type)).toEqual(Array.from(t.type));
+    expect(Array.from(far.edgeCount)).toEqual(Array.from(t.edgeCount));
+    expect(compareTemplates(far, t)).toBe(compareTemplates(t, t));
+  });
 });
 
 describe('edge hash', () => {

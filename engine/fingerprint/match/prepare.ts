@@ -243,7 +243,8 @@ export function viewPrepared(
   const lookupBucket = u16(lookups);
   const xOrder = u16(n);
   const xBin = u16(X_BINS + 1);
-  at = align4(at);
+  // Aligned relative to the template: align4 works in 32 bits, and a gallery's buffer passes 2 GB.
+  at = byteOffset + align4(at - byteOffset);
   const type = new Uint8Array(buffer, at, n);
   const edgeCount = new Uint8Array(buffer, at + n, n);
   return {
