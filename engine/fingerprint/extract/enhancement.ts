@@ -3,12 +3,15 @@
  * the local ridge orientation and period, applied as two 1-D passes: a Gaussian along the ridge, then an
  * even Gabor (cosine times Gaussian, made zero-mean) across it. For a locally constant orientation this
  * equals the 2-D filter at a fraction of the cost (about 30 taps per pixel instead of about 200). Filters
- * are precomputed for every (orientation bin, period bin) pair as index offsets into a padded buffer.
+ * are precomputed for every (orientation bin, envelope, period bin) triple as index offsets into a padded
+ * buffer. Sharp parts of the input get a narrower envelope across the ridge (see `sharpBlocks`).
  */
 import type { GrayImage } from '../types.js';
+import type { BlockGrid } from './blocks.js';
 import type { FrequencyMap } from './frequency.js';
 import type { OrientationField } from './orientation.js';
 import { extractParameters as P, scaled } from './parameters.js';
+import type { SegmentationMask } from './segmentation.js';
 
 export interface EnhancedImage {
   width: number;
@@ -28,11 +31,15 @@ export interface FilterBank {
   pad: number;
   stride: number;
   along: Kernel[];
-  /** across[orientationBin * periodBins + periodBin] */
+  /** across[orientationBin * kernelStride + envelope * periodBins + periodBin] */
   across: Kernel[];
   minPeriod: number;
   periodStep: number;
+  /** Period bins per envelope. */
   periodBins: number;
+  /** Across kernels per orientation bin: envelopes x periodBins. The per-pixel "period bin" that
+   * `filterOriented` reads is `envelope * periodBins + periodBin`. */
+  kernelStride: number;
   /** The same kernels packed into flat arrays (kernel k's taps start at k * maxTaps) for the hot loops. */
   packed: PackedKernels;
 }
@@ -81,8 +88,9 @@ function filterBank(
   ppi: number,
   bins: number,
   sigmaAlong500: number = P.enhancementSigmaAlongPx,
+  envelopes: readonly number[] = [P.enhancementSigmaAcrossPeriods],
 ): FilterBank {
-  const key = `${width}/${ppi}/${bins}/${sigmaAlong500}/${P.enhancementSigmaAcrossPeriods}/${P.enhancementRadiusSigmas}`;
+  const key = `${width}/${ppi}/${bins}/${sigmaAlong500}/${envelopes.join(',')}/${P.enhancementRadiusSigmas}`;
   const cached = bankCache.get(key);
   if (cached) return cached;
   const minPeriod = scaled(P.minRidgePeriodPx, ppi);
@@ -91,7 +99,7 @@ function filterBank(
   const periodBins = Math.floor((maxPeriod - minPeriod) / periodStep) + 1;
   const sigmaAlong = scaled(sigmaAlong500, ppi);
   const alongRadius = Math.ceil(P.enhancementRadiusSigmas * sigmaAlong);
-  const acrossRadiusMax = Math.ceil(P.enhancementRadiusSigmas * P.enhancementSigmaAcrossPeriods * maxPeriod);
+  const acrossRadiusMax = Math.ceil(P.enhancementRadiusSigmas * Math.max(...envelopes) * maxPeriod);
   const pad = Math.max(alongRadius, acrossRadiusMax) + 1;
   const stride = width + 2 * pad;
   const along: Kernel[] = [];
@@ -116,36 +124,54 @@ function filterBank(
       offsets: Int32Array.from(offsets),
       weights: Float32Array.from(weights, (w) => w / total),
     });
-    for (let q = 0; q < periodBins; q++) {
-      const period = minPeriod + q * periodStep;
-      const sigma = P.enhancementSigmaAcrossPeriods * period;
-      const radius = Math.ceil(P.enhancementRadiusSigmas * sigma);
-      const offs: number[] = [];
-      const env: number[] = [];
-      const raw: number[] = [];
-      for (let k = 0; k <= radius; k++) {
-        const e = Math.exp(-(k * k) / (2 * sigma * sigma));
-        offs.push(Math.round(k * ux) * stride - Math.round(k * uy)); // normal (-uy, ux): dx=-k*uy, dy=k*ux
-        env.push(e);
-        raw.push(e * Math.cos((2 * Math.PI * k) / period));
-      }
-      // Zero mean (so the local grey level drops out), unit gain on a sinusoid of the tuned period.
-      const twice = (values: number[]) => values.reduce((a, b, k) => a + (k ? 2 * b : b), 0);
-      const envSum = twice(env);
-      const rawSum = twice(raw);
-      const zero = raw.map((r, k) => r - (env[k] * rawSum) / envSum);
-      const gain = twice(zero.map((z, k) => z * Math.cos((2 * Math.PI * k) / period)));
-      across.push({
-        centre: zero[0] / gain,
-        offsets: Int32Array.from(offs.slice(1)),
-        weights: Float32Array.from(zero.slice(1), (w) => w / gain),
-      });
-    }
+    for (const envelope of envelopes)
+      across.push(...acrossKernels(ux, uy, stride, minPeriod, periodStep, periodBins, envelope));
   }
-  const bank = { pad, stride, along, across, minPeriod, periodStep, periodBins, packed: pack(along, across) };
+  const kernelStride = envelopes.length * periodBins;
+  const packed = pack(along, across);
+  const bank = { pad, stride, along, across, minPeriod, periodStep, periodBins, kernelStride, packed };
   if (bankCache.size > 16) bankCache.clear();
   bankCache.set(key, bank);
   return bank;
+}
+
+/** The even Gabor kernels across the ridge of one orientation (unit normal (-uy, ux)) and envelope. */
+function acrossKernels(
+  ux: number,
+  uy: number,
+  stride: number,
+  minPeriod: number,
+  periodStep: number,
+  periodBins: number,
+  envelope: number,
+): Kernel[] {
+  const across: Kernel[] = [];
+  for (let q = 0; q < periodBins; q++) {
+    const period = minPeriod + q * periodStep;
+    const sigma = envelope * period;
+    const radius = Math.ceil(P.enhancementRadiusSigmas * sigma);
+    const offs: number[] = [];
+    const env: number[] = [];
+    const raw: number[] = [];
+    for (let k = 0; k <= radius; k++) {
+      const e = Math.exp(-(k * k) / (2 * sigma * sigma));
+      offs.push(Math.round(k * ux) * stride - Math.round(k * uy)); // normal (-uy, ux): dx=-k*uy, dy=k*ux
+      env.push(e);
+      raw.push(e * Math.cos((2 * Math.PI * k) / period));
+    }
+    // Zero mean (so the local grey level drops out), unit gain on a sinusoid of the tuned period.
+    const twice = (values: number[]) => values.reduce((a, b, k) => a + (k ? 2 * b : b), 0);
+    const envSum = twice(env);
+    const rawSum = twice(raw);
+    const zero = raw.map((r, k) => r - (env[k] * rawSum) / envSum);
+    const gain = twice(zero.map((z, k) => z * Math.cos((2 * Math.PI * k) / period)));
+    across.push({
+      centre: zero[0] / gain,
+      offsets: Int32Array.from(offs.slice(1)),
+      weights: Float32Array.from(zero.slice(1), (w) => w / gain),
+    });
+  }
+  return across;
 }
 
 /**
@@ -185,8 +211,9 @@ export function periodBinOf(bank: FilterBank, periodPx: number): number {
 
 /**
  * Applies the oriented Gabor filter to `source` (width x height, row-major) at the pixels of `mask`
- * (all pixels when null), with per-pixel orientation bins and period bins. Also used by the synthetic
- * generator, which grows ridges by iterating this filter.
+ * (all pixels when null), with per-pixel orientation bins and period bins (a bank of several envelopes
+ * reads `envelope * bank.periodBins + periodBin`, see FilterBank). Also used by the synthetic generator,
+ * which grows ridges by iterating this filter.
  */
 export function filterOriented(
   source: ArrayLike<number>,
@@ -289,12 +316,12 @@ export function filterOriented(
       for (let y = pad + height; y < paddedHeight; y++) smoothed.copyWithin(y * stride, src, src + stride);
     }
   }
-  const { periodBins } = bank;
+  const { kernelStride } = bank;
   for (let y = minY; y <= maxY; y++) {
     for (let x = rowMin[y]; x <= rowMax[y]; x++) {
       const i = y * width + x;
       if (mask && !mask[i]) continue;
-      const kernel = orientationBin[i] * periodBins + periodBin[i];
+      const kernel = orientationBin[i] * kernelStride + periodBin[i];
       const base = kernel * acrossMaxTaps;
       const end = base + acrossTaps[kernel];
       const centre = (y + pad) * stride + x + pad;
@@ -308,18 +335,25 @@ export function filterOriented(
   }
 }
 
+/** Envelopes of the enhancement's bank: index 0 for most of the print, 1 for its sharp blocks. */
+const ENVELOPES = [P.enhancementSigmaAcrossPeriods, P.enhancementSharpSigmaAcrossPeriods] as const;
+
 export function enhance(
   image: GrayImage,
   field: OrientationField,
   frequency: FrequencyMap,
-  mask: Uint8Array,
+  segmentation: SegmentationMask,
 ): EnhancedImage {
   const { width, height, pixels, ppi } = image;
   const { grid, pixelBin, bins } = field;
-  const bank = filterBank(width, ppi, bins);
+  const mask = segmentation.pixels;
+  const bank = filterBank(width, ppi, bins, P.enhancementSigmaAlongPx, ENVELOPES);
   const { blockSize, blocksX, blocksY } = grid;
+  const sharp = sharpBlocks(image, grid, segmentation);
   const blockBin = new Uint8Array(blocksX * blocksY);
-  for (let b = 0; b < blockBin.length; b++) blockBin[b] = periodBinOf(bank, frequency.blockPeriod[b]);
+  for (let b = 0; b < blockBin.length; b++) {
+    blockBin[b] = periodBinOf(bank, frequency.blockPeriod[b]) + sharp[b] * bank.periodBins;
+  }
   const periodBin = new Uint8Array(width * height);
   for (let y = 0; y < height; y++) {
     const row = ((y / blockSize) | 0) * blocksX;
@@ -328,6 +362,49 @@ export function enhance(
   const values = new Float32Array(width * height);
   filterOriented(pixels, width, height, bank, pixelBin, periodBin, mask, values);
   return { width, height, values };
+}
+
+/**
+ * Foreground blocks whose input is sharp: fine grey-level detail (mean |pixel - mean of its 4 neighbours|)
+ * large against the ridge contrast (grey-level spread), both over the block's 3x3-block window, the
+ * window of `segmentation.blockContrast`. A capacitive sensor's dry breaks and wet merges are sharp-edged;
+ * an optical sensor's faint stretches are blurred. 1 sharp, 0 not.
+ */
+export function sharpBlocks(image: GrayImage, grid: BlockGrid, segmentation: SegmentationMask): Uint8Array {
+  const { width, height, pixels } = image;
+  const { blockSize, blocksX, blocksY } = grid;
+  const detail = new Float64Array(blocksX * blocksY);
+  const count = new Float64Array(blocksX * blocksY);
+  for (let y = 1; y < height - 1; y++) {
+    const rowBlock = ((y / blockSize) | 0) * blocksX;
+    for (let x = 1; x < width - 1; x++) {
+      const i = y * width + x;
+      const b = rowBlock + ((x / blockSize) | 0);
+      detail[b] += Math.abs(
+        pixels[i] - 0.25 * (pixels[i - 1] + pixels[i + 1] + pixels[i - width] + pixels[i + width]),
+      );
+      count[b]++;
+    }
+  }
+  const window = P.segmentationWindowBlocks;
+  const sharp = new Uint8Array(blocksX * blocksY);
+  for (let by = 0; by < blocksY; by++) {
+    for (let bx = 0; bx < blocksX; bx++) {
+      const b = by * blocksX + bx;
+      if (!segmentation.blocks[b]) continue;
+      let sum = 0;
+      let n = 0;
+      for (let yy = Math.max(0, by - window); yy <= Math.min(blocksY - 1, by + window); yy++) {
+        for (let xx = Math.max(0, bx - window); xx <= Math.min(blocksX - 1, bx + window); xx++) {
+          sum += detail[yy * blocksX + xx];
+          n += count[yy * blocksX + xx];
+        }
+      }
+      const spread = segmentation.blockContrast[b];
+      sharp[b] = n > 0 && spread > 0 && sum / n > P.sharpDetailRatio * spread ? 1 : 0;
+    }
+  }
+  return sharp;
 }
 
 /**

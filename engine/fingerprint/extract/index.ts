@@ -73,7 +73,7 @@ export function extractWithDetails(input: GrayImage, options: ExtractOptions = {
   const segmentation = segment(image, grid, localCoherence(tensors, grid));
   const orientation = orientationField(image, grid, segmentation.pixels, tensors);
   const frequency = ridgeFrequency(image, orientation, segmentation.blocks);
-  const enhanced = enhance(image, orientation, frequency, segmentation.pixels);
+  const enhanced = enhance(image, orientation, frequency, segmentation);
   const binary = binarise(enhanced, segmentation.pixels, ppi);
   const skeleton = thin(binary);
   pruneSpurs(skeleton, scaled(extractParameters.spurPruneLengthPx, ppi));
