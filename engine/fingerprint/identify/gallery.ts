@@ -25,6 +25,8 @@ import { CODE_WORDS, codePopcount, identificationCode } from './code.js';
 import { identifyParameters as P } from './parameters.js';
 import { SharedStrings, type SharedStringsSnapshot } from './shared-strings.js';
 
+const TEMPLATE_WORDS_1GB = 2 ** 28;
+
 /** Plain data: safe to post to a worker thread (the buffers are shared, not copied). */
 export interface GallerySnapshot {
   count: number;
@@ -191,7 +193,9 @@ export class FingerprintGallery {
     }
     if (templateWords > this.templates.length) {
       let length = Math.max(1024, this.templates.length);
-      while (length < templateWords) length *= 2;
+      // Growth needs the old and the new buffer at once: past 1 GB, grow by half (peak 2.5x the data
+      // instead of 3x; a million fingers' ~10 GB of templates would otherwise pass through 8 + 16 GB).
+      while (length < templateWords) length = length < TEMPLATE_WORDS_1GB ? length * 2 : Math.ceil(length * 1.5);
       this.templates = grow(this.templates, (b) => new Uint32Array(b), length);
     }
   }
