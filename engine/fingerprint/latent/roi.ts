@@ -25,6 +25,8 @@ export interface RidgeRegion {
   mask: Uint8Array;
   /** Blocks inside the region. */
   area: number;
+  /** Median ridge period (pixels) over the region's ridge-like blocks: the lag of their periodicity peak. */
+  period: number;
 }
 
 export interface RidgeRegionOptions {
@@ -37,7 +39,7 @@ export interface RidgeRegionOptions {
 const DEFAULTS = { threshold: 0.15, marginBlocks: 1 };
 
 /** Sums of a per-pixel quantity over any rectangle in O(1). */
-class Integral {
+export class Integral {
   readonly sums: Float64Array;
   constructor(
     readonly width: number,
@@ -65,8 +67,15 @@ class Integral {
   }
 }
 
-/** Periodicity of a signature: best (autocorrelation peak - trough at half the lag) over ridge-like lags. */
-function periodicity(signature: Float32Array, minPeriod: number, maxPeriod: number): number {
+/**
+ * Periodicity of a signature: best (autocorrelation peak - trough at half the lag) over ridge-like lags,
+ * with the lag where it is reached (the ridge period; 0 when there is none).
+ */
+function periodicity(
+  signature: Float32Array,
+  minPeriod: number,
+  maxPeriod: number,
+): { score: number; period: number } {
   const n = signature.length;
   let mean = 0;
   for (const v of signature) mean += v;
@@ -75,22 +84,27 @@ function periodicity(signature: Float32Array, minPeriod: number, maxPeriod: numb
   for (const v of signature) variance += (v - mean) ** 2;
   variance /= n;
   // Below a few grey levels of variation there is nothing to see (blank paper, saturated ink).
-  if (variance < 25) return 0;
+  if (variance < 25) return { score: 0, period: 0 };
   const r = (lag: number) => {
     let s = 0;
     for (let k = 0; k + lag < n; k++) s += (signature[k] - mean) * (signature[k + lag] - mean);
     return s / (n - lag) / variance;
   };
   let best = 0;
+  let period = 0;
   let previous = r(minPeriod - 1);
   let current = r(minPeriod);
   for (let lag = minPeriod; lag <= maxPeriod; lag++) {
     const next = r(lag + 1);
-    if (current >= previous && current >= next) best = Math.max(best, current - r(Math.round(lag / 2)));
+    const contrast = current - r(Math.round(lag / 2));
+    if (current >= previous && current >= next && contrast > best) {
+      best = contrast;
+      period = lag;
+    }
     previous = current;
     current = next;
   }
-  return best;
+  return { score: best, period };
 }
 
 /** Blocks of the largest 4-connected component of `on`. */
@@ -181,6 +195,7 @@ export function ridgeRegion(image: GrayImage, options: RidgeRegionOptions = {}):
   const xy = new Integral(width, height, (i) => gx[i] * gy[i]);
 
   const raw = new Float32Array(cols * rows);
+  const periods = new Float32Array(cols * rows);
   const signature = new Float32Array(length);
   for (let by = 0; by < rows; by++) {
     for (let bx = 0; bx < cols; bx++) {
@@ -207,15 +222,28 @@ export function ridgeRegion(image: GrayImage, options: RidgeRegionOptions = {}):
         }
         signature[k] = n > 0 ? sum / n : 0;
       }
-      raw[by * cols + bx] = periodicity(signature, minPeriod, maxPeriod) * Math.min(1, 2 * coherence);
+      const found = periodicity(signature, minPeriod, maxPeriod);
+      raw[by * cols + bx] = found.score * Math.min(1, 2 * coherence);
+      periods[by * cols + bx] = found.period;
     }
   }
   const score = boxMean(raw, cols, rows, 2);
   const ridgeLike = Uint8Array.from(score, (s) => (s >= threshold ? 1 : 0));
-  const mask = dilate(fillHoles(largestComponent(ridgeLike, cols, rows), cols, rows), cols, rows, marginBlocks);
+  const mask = dilate(
+    fillHoles(largestComponent(ridgeLike, cols, rows), cols, rows),
+    cols,
+    rows,
+    marginBlocks,
+  );
   let area = 0;
   for (const m of mask) area += m;
-  return { block, cols, rows, score, mask, area };
+  return { block, cols, rows, score, mask, area, period: medianPeriod(periods, ridgeLike, mask) };
+}
+
+/** Median of the blocks' periods over the ridge-like blocks of the region (0 when there are none). */
+function medianPeriod(periods: Float32Array, ridgeLike: Uint8Array, mask: Uint8Array): number {
+  const inside = periods.filter((p, i) => p > 0 && ridgeLike[i] && mask[i]).sort();
+  return inside.length ? inside[inside.length >> 1] : 0;
 }
 
 export function insideRegion(region: RidgeRegion, x: number, y: number): boolean {
