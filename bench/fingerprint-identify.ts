@@ -28,6 +28,7 @@ import {
   type GallerySnapshot,
   identificationCode,
   identifyParameters,
+  latentCandidateCount,
   rerank,
   SharedStrings,
   sharedStringAt,
@@ -446,7 +447,7 @@ export async function runIdentifyBench(options: IdentifyBenchOptions): Promise<I
     meanMinutiae: minutiae / (mates.length + Math.min(options.n, 1000)),
     finger: { ...stats([], []), codeStageMs: 0, rerankMs: 0, candidatesToRerank: identifyParameters.fingerCandidates },
     fingerMinutiaeSets: stats([], []),
-    latentSynthetic: { ...stats([], []), candidatesToRerank: identifyParameters.latentCandidates },
+    latentSynthetic: { ...stats([], []), candidatesToRerank: latentCandidateCount(snapshot.count) },
   };
   log(`built in ${buildSeconds.toFixed(1)} s, ${report.bytesPerFinger.toFixed(0)} bytes per finger`);
 
@@ -519,7 +520,7 @@ export async function runIdentifyBench(options: IdentifyBenchOptions): Promise<I
       times.push(performance.now() - t);
       ranks.push(rankOf(list, `mate-${m.seed}`));
     }
-    report.latentSynthetic = { ...stats(ranks, times), candidatesToRerank: identifyParameters.latentCandidates };
+    report.latentSynthetic = { ...stats(ranks, times), candidatesToRerank: latentCandidateCount(snapshot.count) };
     log(`synthetic latents: rank-1 ${(100 * report.latentSynthetic.rank1).toFixed(1)}%`);
   }
   // Two-stage against exhaustive on the same (smaller) gallery.
@@ -754,7 +755,7 @@ export function formatIdentifyBench(r: IdentifyBenchReport): string {
     ...(r.rerankSweep ?? []).map(
       (w) => `  minutiae sets, ${w.candidatesToRerank} re-ranked: rank-1 ${pct(w.rank1)}, ${w.meanMs.toFixed(0)} ms/probe`,
     ),
-    `synthetic latents (extracted crops): rank-1 ${pct(r.latentSynthetic.rank1)}, rank-10 ${pct(r.latentSynthetic.rank10)}, ${r.latentSynthetic.meanMs.toFixed(0)} ms/probe`,
+    `synthetic latents (extracted crops): rank-1 ${pct(r.latentSynthetic.rank1)}, rank-10 ${pct(r.latentSynthetic.rank10)}, ${r.latentSynthetic.meanMs.toFixed(0)} ms/probe (${r.latentSynthetic.candidatesToRerank} re-ranked)`,
   ];
   if (r.exhaustive) {
     const e = r.exhaustive;

@@ -14,6 +14,7 @@ export {
   type Candidate,
   codeCandidates,
   galleryTemplate,
+  latentCandidateCount,
   mergeCandidates,
   rerank,
   type SearchMode,

@@ -203,6 +203,11 @@ function positiveInteger(value: number | undefined, fallback: number, name: stri
   return n;
 }
 
+/** Candidates a latent search re-ranks by default among `fingers` searched (see parameters.ts). */
+export function latentCandidateCount(fingers: number): number {
+  return Math.max(P.latentCandidates, Math.ceil(P.latentCandidateShare * fingers));
+}
+
 /** A prepared probe against a snapshot: (slot, score) of the best `limit`, best first. */
 export function searchSlots(
   s: GallerySnapshot,
@@ -211,9 +216,10 @@ export function searchSlots(
 ): Array<{ slot: number; score: number }> {
   const latent = options.mode === 'latent';
   const limit = positiveInteger(options.limit, latent ? P.latentLimit : P.fingerLimit, 'limit');
+  const [from, to] = slotRange(s, options.slots);
   const rerankCount = positiveInteger(
     options.candidatesToRerank,
-    latent ? P.latentCandidates : P.fingerCandidates,
+    latent ? latentCandidateCount(to - from) : P.fingerCandidates,
     'candidatesToRerank',
   );
   const { slots } = codeCandidates(s, probe, Math.max(rerankCount, limit), options.positions, options.slots);
