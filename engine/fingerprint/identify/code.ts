@@ -21,7 +21,8 @@
  * a mate shares them in proportion to the overlap, which does not grow with the entry's size. The
  * cosine (exponent 0.5, and the probe's size, which does not change the ranking) under-corrects that:
  * on the same sets it put the mate in the top 1% for 71% / 72.5% of real probes, exponent 0.75 for
- * 91% / 92.5%; 0.6 and 0.9 were worse on the synthetic sets.
+ * 91% / 92.5%; 0.6 and 0.9 were worse on the synthetic sets. Latent searches use 0.6 (parameters.ts):
+ * a partial print shares bits with only part of its mate's code.
  */
 import type { PreparedTemplate } from '../match/index.js';
 import { identifyParameters as P } from './parameters.js';
@@ -77,11 +78,23 @@ export function identificationCode(t: PreparedTemplate): Uint32Array {
   return code;
 }
 
-/** normalizer[g] = g^-0.75 (0 for g = 0): codeScore's division by the gallery code's size, precomputed. */
-const normalizer = Float64Array.from({ length: CODE_BITS + 1 }, (_, g) => (g > 0 ? g ** -P.codeSizeExponent : 0));
+const normalizers = new Map<number, Float64Array>();
+
+/**
+ * table[g] = g^-exponent (0 for g = 0): the code score's division by the gallery code's size, one table
+ * per exponent (finger and latent searches use different ones, see parameters.ts).
+ */
+export function sizeNormalizer(exponent: number = P.codeSizeExponent): Float64Array {
+  let table = normalizers.get(exponent);
+  if (!table) {
+    table = Float64Array.from({ length: CODE_BITS + 1 }, (_, g) => (g > 0 ? g ** -exponent : 0));
+    normalizers.set(exponent, table);
+  }
+  return table;
+}
 
 /** The code stage's similarity of a probe to a gallery code with `galleryBits` set bits, `shared` of them the probe's. */
-export function codeScore(shared: number, galleryBits: number): number {
+export function codeScore(shared: number, galleryBits: number, normalizer: Float64Array = sizeNormalizer()): number {
   return shared * normalizer[galleryBits];
 }
 

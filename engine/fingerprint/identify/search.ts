@@ -24,7 +24,7 @@ import {
   viewPrepared,
 } from '../match/index.js';
 import type { FingerprintTemplate } from '../types.js';
-import { codeScore, identificationCode, sharedBits } from './code.js';
+import { codeScore, identificationCode, sharedBits, sizeNormalizer } from './code.js';
 import type { GallerySnapshot } from './gallery.js';
 import { sharedStringAt } from './shared-strings.js';
 import { identifyParameters as P } from './parameters.js';
@@ -119,7 +119,8 @@ function slotRange(s: GallerySnapshot, range: [number, number] | undefined): [nu
 
 /**
  * Stage 1: the `keep` eligible entries whose codes are most similar to the probe's, as slots in
- * decreasing similarity. With keep >= the number of eligible entries every eligible slot is returned.
+ * decreasing similarity (codeScore with the given size exponent: latent searches pass their own). With
+ * keep >= the number of eligible entries every eligible slot is returned.
  */
 export function codeCandidates(
   s: GallerySnapshot,
@@ -127,7 +128,9 @@ export function codeCandidates(
   keep: number,
   positions?: number[],
   range?: [number, number],
+  sizeExponent: number = P.codeSizeExponent,
 ): { slots: Int32Array; similarity: Float32Array } {
+  const normalizer = sizeNormalizer(sizeExponent);
   const v = snapshotViews(s);
   const words = identificationCode(probe);
   if (words.length !== s.codeWords)
@@ -145,7 +148,7 @@ export function codeCandidates(
     if (alive[slot] === 0) continue;
     if (mask !== undefined && mask[pos[slot]] === 0) continue;
     const both = sharedBits(codes, slot * cw, words, cw);
-    const sim = codeScore(both, codeBits[slot]);
+    const sim = codeScore(both, codeBits[slot], normalizer);
     if (size < cap) {
       let i = size++;
       while (i > 0) {
@@ -222,7 +225,8 @@ export function searchSlots(
     latent ? latentCandidateCount(to - from) : P.fingerCandidates,
     'candidatesToRerank',
   );
-  const { slots } = codeCandidates(s, probe, Math.max(rerankCount, limit), options.positions, options.slots);
+  const exponent = latent ? P.latentCodeSizeExponent : P.codeSizeExponent;
+  const { slots } = codeCandidates(s, probe, Math.max(rerankCount, limit), options.positions, options.slots, exponent);
   const scores = rerank(s, probe, slots);
   const order = Array.from({ length: slots.length }, (_, i) => i).sort(
     (a, b) => scores[b] - scores[a] || slots[a] - slots[b],
