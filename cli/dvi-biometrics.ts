@@ -10,7 +10,6 @@
  * Paths are relative to the file. Fingerprints may be images, ISO/ANSI minutiae records or ANSI/NIST
  * transactions (every finger of a tenprint card); each face photo contributes its largest usable face.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 import type { BiometricRecord } from '../engine/dvi/modalities.js';
@@ -18,6 +17,7 @@ import { IdmError } from '../engine/errors.js';
 import { createFacePipeline, type FacePipeline, largestEnrolableFace } from '../engine/face/pipeline.js';
 import { readFingerprints } from '../engine/fingerprint/input.js';
 import { loadModels } from '../models/load.js';
+import { readInputFile } from './inputs.js';
 
 interface FingerprintEntry {
   file: string;
@@ -35,13 +35,6 @@ export interface CaseBiometricRecords {
   am: Record<string, BiometricRecord>;
 }
 
-function readBytes(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new IdmError('IDM_NOT_FOUND', `cannot read ${path}: ${(error as Error).message}`);
-  }
-}
 
 function bad(message: string): never {
   throw new IdmError('IDM_VALIDATION', message);
@@ -62,14 +55,14 @@ async function fingerprintsOf(entries: PersonFiles['fingerprints'], base: string
   for (const entry of entries ?? []) {
     const spec: FingerprintEntry = typeof entry === 'string' ? { file: entry } : entry;
     if (typeof spec.file !== 'string') bad(`${who}: a fingerprint is a file name or { "file", "position"?, "ppi"? }`);
-    const reading = await readFingerprints(readBytes(resolve(base, spec.file)), { position: spec.position, ppi: spec.ppi });
+    const reading = await readFingerprints(readInputFile(resolve(base, spec.file)), { position: spec.position, ppi: spec.ppi });
     for (const print of reading.prints) templates.push({ ...print.template, position: print.position || undefined });
   }
   return templates;
 }
 
 async function faceOf(pipeline: FacePipeline, path: string): Promise<Float32Array> {
-  const face = largestEnrolableFace((await pipeline.analyse(readBytes(path))).faces);
+  const face = largestEnrolableFace((await pipeline.analyse(readInputFile(path))).faces);
   if (!face) throw new IdmError('IDM_NO_FACE', `${path} has no face usable for comparison`);
   return face.embedding;
 }
@@ -78,7 +71,7 @@ async function faceOf(pipeline: FacePipeline, path: string): Promise<Float32Arra
 export async function loadBiometricsFile(path: string): Promise<CaseBiometricRecords> {
   let document: Record<string, unknown>;
   try {
-    document = JSON.parse(new TextDecoder().decode(readBytes(path))) as Record<string, unknown>;
+    document = JSON.parse(new TextDecoder().decode(readInputFile(path))) as Record<string, unknown>;
   } catch (error) {
     if (error instanceof IdmError) throw error;
     throw new IdmError('IDM_BAD_JSON', `${path} is not valid JSON: ${(error as Error).message}`);

@@ -2,7 +2,7 @@
  * `idmatch fp extract|quality|synth` and `idmatch bench fp-extract`: the minutiae extractor, the image
  * quality score and the synthetic fingerprint generator from the command line.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { benchSynth, formatResults, runExtractBench } from '../../bench/fingerprint-extract.js';
@@ -18,25 +18,12 @@ import { latentCrop, synthesizeFinger, synthesizeImpressions } from '../../engin
 import { mixSeed } from '../../engine/fingerprint/synth/random.js';
 import type { FingerprintTemplate, Minutia } from '../../engine/fingerprint/types.js';
 import type { CommandGroups } from '../groups.js';
+import { parsePositive, readInputFile } from '../inputs.js';
 import { action, emit } from '../output.js';
 
 const RECORD_MAGIC = [0x46, 0x4d, 0x52, 0x00]; // "FMR\0": ISO 19794-2 and ANSI 378 minutiae records
 
-function readInput(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new IdmError('IDM_NOT_FOUND', `cannot read ${path}: ${(error as Error).message}`);
-  }
-}
 
-function parsePositive(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new IdmError('IDM_VALIDATION', `${name} must be a positive number, got ${value}`);
-  return n;
-}
 
 function minutiaJson(m: Minutia) {
   return { x: m.x, y: m.y, angle: Number(m.angleRad.toFixed(4)), type: m.type, quality: m.quality };
@@ -97,7 +84,7 @@ export function register(groups: CommandGroups): void {
         if (!['json', 'iso', 'ansi378'].includes(format)) {
           throw new IdmError('IDM_VALIDATION', `--format must be json, iso or ansi378, got ${format}`);
         }
-        const template = await templateOf(readInput(input), parsePositive(options.ppi, '--ppi'));
+        const template = await templateOf(readInputFile(input), parsePositive(options.ppi, '--ppi'));
         const document = templateJson(template);
         if (format === 'json') {
           if (options.out) writeFileSync(options.out, `${JSON.stringify(document, null, 2)}\n`);
@@ -136,7 +123,7 @@ export function register(groups: CommandGroups): void {
     .option('--json', 'machine-readable output')
     .action(
       action(async (path: string, options: { ppi?: string; json?: boolean }) => {
-        const image = await decodeFingerprintImage(readInput(path), {
+        const image = await decodeFingerprintImage(readInputFile(path), {
           ppi: parsePositive(options.ppi, '--ppi'),
           keepResolution: true,
         });

@@ -2,7 +2,7 @@
  * `idmatch fp decode` and `idmatch nist parse`: fingerprint image and ANSI/NIST-ITL transaction formats from
  * the command line.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 import { IdmError } from '../../engine/errors.js';
@@ -26,23 +26,10 @@ import {
 } from '../../engine/fingerprint/image.js';
 import type { FingerprintTemplate, GrayImage } from '../../engine/fingerprint/types.js';
 import type { CommandGroups } from '../groups.js';
+import { parsePositive, readInputFile } from '../inputs.js';
 import { action, emit } from '../output.js';
 
-function readInput(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new IdmError('IDM_NOT_FOUND', `cannot read ${path}: ${(error as Error).message}`);
-  }
-}
 
-function positiveNumber(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new IdmError('IDM_VALIDATION', `${name} must be a positive number, got ${value}`);
-  return n;
-}
 
 function isTransaction(bytes: Uint8Array): boolean {
   return /^1\.0*1:/.test(new TextDecoder('latin1').decode(bytes.subarray(0, 8)));
@@ -139,8 +126,8 @@ export function register(groups: CommandGroups): void {
     .option('--json', 'machine-readable output')
     .action(
       action(async (file: string, options: DecodeOptions) => {
-        const bytes = readInput(file);
-        const ppi = positiveNumber(options.ppi, '--ppi');
+        const bytes = readInputFile(file);
+        const ppi = parsePositive(options.ppi, '--ppi');
         let image: GrayImage;
         let source: string;
         if (isTransaction(bytes)) {
@@ -185,7 +172,7 @@ export function register(groups: CommandGroups): void {
     .option('--json', 'machine-readable output')
     .action(
       action(async (file: string, options: ParseOptions) => {
-        const tx = parseTransaction(readInput(file));
+        const tx = parseTransaction(readInputFile(file));
         const roles = new Map(fingerImages(tx).map((entry) => [entry.index, entry.role]));
         const templates = new Map(transactionTemplates(tx).map((entry) => [entry.index, entry.template]));
         const records = tx.records.map((record, index) =>

@@ -2,7 +2,7 @@
  * `idmatch fp search` (1:N search of a probe against a folder of fingerprints) and
  * `idmatch bench fp-identify` (the 1:N benchmark: bench/fingerprint-identify.ts).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 
 import { formatIdentifyBench, runIdentifyBench } from '../../bench/fingerprint-identify.js';
@@ -13,22 +13,16 @@ import { FingerprintGallery, searchSnapshot } from '../../engine/fingerprint/ide
 import { decodeFingerprintImage } from '../../engine/fingerprint/image.js';
 import type { FingerprintTemplate } from '../../engine/fingerprint/types.js';
 import type { CommandGroups } from '../groups.js';
+import { readInputFile } from '../inputs.js';
 import { action, emit } from '../output.js';
 
 const TEMPLATE_EXTENSIONS = new Set(['.iso', '.ist', '.fmr', '.ansi', '.json']);
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.wsq']);
 
-function readInput(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new IdmError('IDM_NOT_FOUND', `cannot read ${path}: ${(error as Error).message}`);
-  }
-}
 
 /** A JSON FingerprintTemplate, a minutiae record (first view) or an image through the extractor. */
 async function loadTemplate(path: string, ppi: number | undefined): Promise<FingerprintTemplate> {
-  const bytes = readInput(path);
+  const bytes = readInputFile(path);
   if (extname(path).toLowerCase() === '.json') {
     const value = JSON.parse(Buffer.from(bytes).toString('utf8')) as FingerprintTemplate;
     if (!Array.isArray(value?.minutiae))

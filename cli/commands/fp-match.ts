@@ -1,8 +1,6 @@
 /**
  * `idmatch fp compare|eval` and `idmatch bench fp`: the 1:1 fingerprint matcher from the command line.
  */
-import { readFileSync } from 'node:fs';
-
 import {
   evaluateSet,
   formatFingerprintBench,
@@ -18,27 +16,14 @@ import type { FvcProtocol } from '../../engine/fingerprint/match/eval.js';
 import { explainComparison, prepareTemplate, scoreToLogLr } from '../../engine/fingerprint/match/index.js';
 import type { FingerprintTemplate } from '../../engine/fingerprint/types.js';
 import type { CommandGroups } from '../groups.js';
+import { parsePositive, readInputFile } from '../inputs.js';
 import { action, emit } from '../output.js';
 
-function readInput(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new IdmError('IDM_NOT_FOUND', `cannot read ${path}: ${(error as Error).message}`);
-  }
-}
 
-function parsePpi(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new IdmError('IDM_VALIDATION', `--ppi must be a positive number, got ${value}`);
-  return n;
-}
 
 /** A minutiae record (ISO 19794-2 / ANSI 378, first view) or an image run through the extractor. */
 async function loadTemplate(path: string, ppi: number | undefined): Promise<FingerprintTemplate> {
-  const bytes = readInput(path);
+  const bytes = readInputFile(path);
   const isRecord = bytes[0] === 0x46 && bytes[1] === 0x4d && bytes[2] === 0x52 && bytes[3] === 0x00; // "FMR\0"
   if (isRecord) {
     const views = parseMinutiaeRecord(bytes);
@@ -76,7 +61,7 @@ export function register(groups: CommandGroups): void {
     .option('--json', 'print JSON')
     .action(
       action(async (a: string, b: string, options: CompareOptions) => {
-        const ppi = parsePpi(options.ppi);
+        const ppi = parsePositive(options.ppi, '--ppi');
         const [ta, tb] = [await loadTemplate(a, ppi), await loadTemplate(b, ppi)];
         const explanation = explainComparison(prepareTemplate(ta), prepareTemplate(tb));
         const pairs = explanation.pairs.map((p) => ({
@@ -127,7 +112,7 @@ export function register(groups: CommandGroups): void {
         }
         const set = options.templates
           ? loadFvcTemplates(options.templates)
-          : await loadFvcImages(dir, parsePpi(options.ppi));
+          : await loadFvcImages(dir, parsePositive(options.ppi, '--ppi'));
         const report = evaluateSet(set, protocol);
         const data = {
           eer: report.eer,

@@ -2,12 +2,11 @@
  * `idmatch fp segment`: the fingertips of a slap (a four-finger or two-thumb plain impression) cut out
  * with their finger positions, and for a tenprint card the sequence check of its rolled prints.
  */
-import { readFileSync } from 'node:fs';
-
 import { IdmError } from '../../engine/errors.js';
 import { type FingerprintReading, readFingerprints } from '../../engine/fingerprint/input.js';
 import { slapFingers } from '../../engine/fingerprint/slap.js';
 import type { CommandGroups } from '../groups.js';
+import { parsePositive, readInputFile } from '../inputs.js';
 import { action, emit } from '../output.js';
 
 interface SegmentOptions {
@@ -66,15 +65,10 @@ export function register(groups: CommandGroups): void {
     .option('--json', 'machine-readable output')
     .action(
       action(async (path: string, options: SegmentOptions) => {
-        let bytes: Uint8Array;
-        try {
-          bytes = readFileSync(path);
-        } catch (error) {
-          throw new IdmError('IDM_NOT_FOUND', `cannot read ${path}: ${(error as Error).message}`);
-        }
-        const ppi = options.ppi === undefined ? undefined : Number(options.ppi);
-        if (ppi !== undefined && !(ppi > 0)) throw new IdmError('IDM_VALIDATION', `--ppi must be a positive number, got ${options.ppi}`);
-        const reading = await readFingerprints(bytes, { position: slapPosition(options.position), ppi });
+        const reading = await readFingerprints(readInputFile(path), {
+          position: slapPosition(options.position),
+          ppi: parsePositive(options.ppi, '--ppi'),
+        });
         const result = report(reading);
         if (result.fingers.length === 0 && reading.source !== 'ansi-nist')
           throw new IdmError('IDM_VALIDATION', 'a plain image needs --position 11-15 to be segmented as a slap');
