@@ -43,10 +43,8 @@ function angleCell(a: number): number {
   return cell < P.codeAngleBins ? cell : 0;
 }
 
-/** Sets the bit of the pair a -> b at distance d. */
-function setPairBit(code: Uint32Array, t: PreparedTemplate, a: number, b: number, d: number): void {
-  // y grows downwards while ISO angles turn counter-clockwise: flip dy, as the matcher's edges do.
-  const direction = Math.atan2(t.y[a] - t.y[b], t.x[b] - t.x[a]);
+/** Sets the bit of the pair a -> b at distance d, `direction` the angle of a -> b. */
+function setPairBit(code: Uint32Array, t: PreparedTemplate, a: number, b: number, d: number, direction: number): void {
   const cell =
     (Math.floor(d / P.codeLengthBinPx) * P.codeAngleBins + angleCell(direction - t.angle[a])) * P.codeAngleBins +
     angleCell(direction - t.angle[b]);
@@ -71,8 +69,10 @@ export function identificationCode(t: PreparedTemplate): Uint32Array {
       const d2 = dx * dx + dy * dy;
       if (d2 >= maxSq || d2 < minSq) continue;
       const d = Math.sqrt(d2);
-      setPairBit(code, t, a, b, d);
-      setPairBit(code, t, b, a, d);
+      // y grows downwards while ISO angles turn counter-clockwise: flip dy, as the matcher's edges do.
+      const direction = Math.atan2(-dy, dx);
+      setPairBit(code, t, a, b, d, direction);
+      setPairBit(code, t, b, a, d, direction + Math.PI);
     }
   }
   return code;
