@@ -49,10 +49,13 @@ async function fingerprintTemplates(
       source: print.source,
       minutiae: print.template.minutiae.length,
       quality: print.template.quality,
-      // A fingertip cut from a slap: which slap, and where in it.
-      ...(print.slap ? { slap: print.slap } : {}),
-      // The card's sequence check, on the tip it concerns.
-      ...(print.slap ? { sequence: reading.sequence?.find((f) => f.position === print.position && f.slap === print.slap?.position) } : {}),
+      // A fingertip cut from a slap: which slap, where in it, and the card's sequence check of that tip.
+      ...(print.slap
+        ? {
+            slap: print.slap,
+            sequence: reading.sequence?.find((f) => f.position === print.position && f.slap === print.slap?.position),
+          }
+        : {}),
     };
     return {
       // Templates read from a standard record keep their provenance in the version: they are not ours.
