@@ -81,9 +81,8 @@ export class FingerprintGallery {
 
   /**
    * `initialCapacity` entries are reserved, with `templateBytesPerEntry` bytes of packed template each.
-   * A caller that knows its gallery's size should say so: the arrays double when full, and doubling a
-   * multi-gigabyte template buffer needs the old and the new one at once (a 1M-finger gallery of ~10 kB
-   * templates reserved at the 4 kB default would peak at 24 GB while growing).
+   * A caller that knows its gallery's size should say so: the arrays grow when full (see reserve), and
+   * growing a multi-gigabyte template buffer needs the old and the new one at once.
    */
   constructor(initialCapacity: number = P.initialCapacity, templateBytesPerEntry: number = P.initialTemplateBytesPerEntry) {
     const entries = Math.max(1, initialCapacity);
