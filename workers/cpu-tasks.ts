@@ -11,7 +11,6 @@ import { type GallerySnapshot, searchSnapshot } from '../engine/fingerprint/iden
 import { type FingerprintReading, type ReadOptions, readFingerprints } from '../engine/fingerprint/input.js';
 import type { FingerprintTemplate } from '../engine/fingerprint/types.js';
 import { loadDefaultModels } from '../models/load.js';
-import { scoreToLogLr } from '../engine/fingerprint/match/index.js';
 import { IdmError, type ProblemCode } from '../engine/errors.js';
 import { type FamilialOptions, type FamilialRanking, familialSearch } from '../engine/dna/familial.js';
 import { type ImportedProfile, type ImportFormat, importProfiles } from '../engine/dna/formats.js';
@@ -167,7 +166,7 @@ async function runTask(task: CpuTask): Promise<CpuResults[CpuTask['name']]> {
           mode: probe.position > 0 ? 'finger' : 'latent',
           positions: probe.position > 0 ? [probe.position] : undefined,
           limit: task.limit,
-        }).map((c) => ({ id: c.id, position: c.position, score: c.score, fmr: c.fmr, log10Lr: scoreToLogLr(c.score) })),
+        }).map((c) => ({ id: c.id, position: c.position, score: c.score, fmr: c.fmr, log10Lr: c.log10Lr })),
       );
     case 'face.analyse':
       return (await faces()).analyse(task.bytes, { maxFaces: task.maxFaces });

@@ -13,7 +13,11 @@ import { extractTemplate } from '../../engine/fingerprint/extract/index.js';
 import { parseMinutiaeRecord } from '../../engine/fingerprint/formats/minutiae-record.js';
 import { decodeFingerprintImage } from '../../engine/fingerprint/image.js';
 import type { FvcProtocol } from '../../engine/fingerprint/match/eval.js';
-import { explainComparison, prepareTemplate, scoreToLogLr } from '../../engine/fingerprint/match/index.js';
+import {
+  comparisonLogLr,
+  explainComparison,
+  prepareTemplate,
+} from '../../engine/fingerprint/match/index.js';
 import type { FingerprintTemplate } from '../../engine/fingerprint/types.js';
 import type { CommandGroups } from '../groups.js';
 import { parsePositive, readInputFile } from '../inputs.js';
@@ -63,7 +67,8 @@ export function register(groups: CommandGroups): void {
       action(async (a: string, b: string, options: CompareOptions) => {
         const ppi = parsePositive(options.ppi, '--ppi');
         const [ta, tb] = [await loadTemplate(a, ppi), await loadTemplate(b, ppi)];
-        const explanation = explainComparison(prepareTemplate(ta), prepareTemplate(tb));
+        const [pa, pb] = [prepareTemplate(ta), prepareTemplate(tb)];
+        const explanation = explainComparison(pa, pb);
         const pairs = explanation.pairs.map((p) => ({
           ...p,
           probeMinutia: ta.minutiae[p.probe],
@@ -72,15 +77,21 @@ export function register(groups: CommandGroups): void {
         const data = {
           score: explanation.score,
           fmr: explanation.fmr,
-          logLr: scoreToLogLr(explanation.score),
+          logLr: comparisonLogLr(pa, pb, explanation.score),
           minutiae: { probe: ta.minutiae.length, candidate: tb.minutiae.length },
           pairs,
           alignment: explanation.alignment,
         };
+        const flows = pairs.flatMap((p) => (p.ridgeFlow === null ? [] : [p.ridgeFlow])).sort((u, v) => u - v);
+        const flowLine =
+          ta.orientation && tb.orientation
+            ? `ridge flow around ${flows.length} of the pairs: median agreement ${flows.length ? flows[flows.length >> 1].toFixed(2) : '-'}`
+            : 'ridge flow not compared: a template without an orientation map (an imported minutiae record)';
         emit(options, data, () =>
           [
             `score ${data.score.toFixed(3)}  FMR ${data.fmr.toExponential(2)}  log10 LR ${data.logLr.toFixed(2)}`,
             `${pairs.length} paired minutiae (probe ${data.minutiae.probe}, candidate ${data.minutiae.candidate})`,
+            flowLine,
             `alignment: rotation ${((explanation.alignment.rotationRad * 180) / Math.PI).toFixed(1)} deg, shift (${explanation.alignment.dx.toFixed(1)}, ${explanation.alignment.dy.toFixed(1)}) px`,
           ].join('\n'),
         );

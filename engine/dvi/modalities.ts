@@ -2,8 +2,8 @@
  * AM/PM fingerprints and faces compared with the fingerprint and face engines, turned into the
  * per-(victim, missing person) modality scores that `solveDvi` multiplies into the DNA LR.
  *
- * Each engine's own score-to-LR calibration is used by default (fingerprint: `scoreToLogLr` on the
- * shipped calibration table; face: `similarityToLogLr` on the default calibration); pass
+ * Each engine's own score-to-LR calibration is used by default (fingerprint: `comparisonLogLr`, the
+ * shipped minutiae-only or ridge-flow calibration as the comparison was; face: `similarityToLogLr` on the default calibration); pass
  * `ScoreCalibration`s to `solveDvi` instead to calibrate against a lab's own genuine and impostor
  * distributions (then leave `log10LR` out). Evidence per modality:
  * - fingerprints: per finger position present on both sides, the best score over the impressions;
@@ -14,9 +14,9 @@
 import { cosineSimilarity, similarityToLogLr } from '../face/compare.js';
 import {
   compareTemplates,
+  comparisonLogLr,
   type PreparedTemplate,
   prepareTemplate,
-  scoreToLogLr,
 } from '../fingerprint/match/index.js';
 import type { FingerprintTemplate } from '../fingerprint/types.js';
 import type { DviCase, ModalityScore } from './types.js';
@@ -56,6 +56,18 @@ function best<T>(a: T[], b: T[], score: (x: T, y: T) => number): number | null {
   return top;
 }
 
+/** The best-scoring comparison between two lists of prints, with its log10 LR; null when a list is empty. */
+function bestFinger(a: PreparedTemplate[], b: PreparedTemplate[]): { score: number; log10Lr: number } | null {
+  let top: { score: number; log10Lr: number } | null = null;
+  for (const x of a) {
+    for (const y of b) {
+      const score = compareTemplates(x, y);
+      if (!top || score > top.score) top = { score, log10Lr: comparisonLogLr(x, y, score) };
+    }
+  }
+  return top;
+}
+
 /** Scores (with the engines' log10 LRs) of every victim against every missing person with AM data. */
 export function biometricScores(
   pm: Readonly<Record<string, BiometricRecord>>,
@@ -71,16 +83,16 @@ export function biometricScores(
       for (const [position, list] of p.byPosition) {
         const other = a.byPosition.get(position);
         if (!other) continue;
-        const s = best(list, other, compareTemplates)!;
-        fingerLog10 += scoreToLogLr(s);
-        fingerScore = Math.max(fingerScore ?? 0, s);
+        const finger = bestFinger(list, other)!;
+        fingerLog10 += finger.log10Lr;
+        fingerScore = Math.max(fingerScore ?? 0, finger.score);
       }
       if (fingerScore === null) {
         const all = (x: Prepared) => [...x.unpositioned, ...[...x.byPosition.values()].flat()];
-        const s = best(all(p), all(a), compareTemplates);
-        if (s !== null) {
-          fingerScore = s;
-          fingerLog10 = scoreToLogLr(s);
+        const finger = bestFinger(all(p), all(a));
+        if (finger !== null) {
+          fingerScore = finger.score;
+          fingerLog10 = finger.log10Lr;
         }
       }
       if (fingerScore !== null) {

@@ -26,6 +26,23 @@ export interface Minutia {
 /** ANSI/NIST-ITL and ISO finger position code: 0 unknown, 1-10 right thumb .. left little, 11+ plain/slap codes. */
 export type FingerPosition = number;
 
+/**
+ * Coarse ridge-orientation map of the print, kept with templates our extractor makes (imported minutiae
+ * records have none). The matcher compares the ridge flow around paired minutiae with it
+ * (engine/fingerprint/match/descriptor.ts). JSON-friendly on purpose: templates are stored as JSON.
+ */
+export interface OrientationMap {
+  /** Side of a block, pixels at the template's ppi. */
+  blockSize: number;
+  columns: number;
+  rows: number;
+  /**
+   * Base64 of one byte per block, row-major: the ridge orientation in whole degrees 0-179,
+   * counter-clockwise from the x axis as minutia angles; 255 where there is no print (background).
+   */
+  degrees: string;
+}
+
 export interface FingerprintTemplate {
   width: number;
   height: number;
@@ -34,4 +51,6 @@ export interface FingerprintTemplate {
   quality: number;
   minutiae: Minutia[];
   position?: FingerPosition;
+  /** Ridge orientation per block, when the template was extracted from an image by us. */
+  orientation?: OrientationMap;
 }

@@ -4,6 +4,7 @@
  * quality). `extractWithDetails` hands out every intermediate product for inspection and drawing.
  */
 import { IdmError } from '../../errors.js';
+import { orientationMapOf } from '../orientation-map.js';
 import type { FingerprintTemplate, GrayImage } from '../types.js';
 import { type BinaryImage, binarise } from './binarisation.js';
 import { type EnhancedImage, enhance, ridgeClarity } from './enhancement.js';
@@ -96,7 +97,14 @@ export function extractWithDetails(input: GrayImage, options: ExtractOptions = {
   filterMinutiae(nodes, list, context);
   const minutiae = toMinutiae(list, context);
   const quality = qualityReport(segmentation, orientation, frequency, minutiae, ppi);
-  const template: FingerprintTemplate = { width, height, ppi, quality: quality.score, minutiae };
+  const template: FingerprintTemplate = {
+    width,
+    height,
+    ppi,
+    quality: quality.score,
+    minutiae,
+    orientation: orientationMapOf(orientation, segmentation.blocks),
+  };
   return {
     template,
     segmentation,

@@ -123,7 +123,7 @@ export class FingerprintGallery {
     if (!Number.isInteger(position) || position < 0 || position > 255)
       throw new IdmError('IDM_VALIDATION', `finger position must be an integer 0-255, got ${position}`);
     const prepared = prepareTemplate(template);
-    const bytes = packedTemplateBytes(prepared.count, prepared.stride);
+    const bytes = packedTemplateBytes(prepared.count, prepared.stride, prepared.descriptorLength);
     const words = bytes / 4;
     if (this.count === this.capacity || this.templateWords + words > this.templates.length)
       this.reserve(this.count + 1, this.templateWords + words);

@@ -18,6 +18,7 @@ import { IdmError } from '../../errors.js';
 import {
   type PreparedTemplate,
   compareTemplates,
+  comparisonLogLr,
   indexProbe,
   prepareTemplate,
   scoreToFmr,
@@ -59,6 +60,8 @@ export interface Candidate {
   score: number;
   /** False match rate of that score (shipped calibration). */
   fmr: number;
+  /** log10 likelihood ratio of the comparison (comparisonLogLr). */
+  log10Lr: number;
   /** 1-based. */
   rank: number;
 }
@@ -243,6 +246,7 @@ export function searchPrepared(s: GallerySnapshot, probe: PreparedTemplate, opti
     position: v.positions[slot],
     score,
     fmr: scoreToFmr(score),
+    log10Lr: comparisonLogLr(probe, galleryTemplate(s, slot), score),
     rank: r + 1,
   }));
 }

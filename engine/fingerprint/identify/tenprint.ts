@@ -1,13 +1,19 @@
 /**
  * Tenprint 1:N: each probe finger searches the gallery entries of its own position, the per-finger
- * scores are turned into log10 likelihood ratios (scoreToLogLr) and summed per subject, which is the
+ * scores are turned into log10 likelihood ratios (comparisonLogLr) and summed per subject, which is the
  * fused likelihood ratio under independence of fingers (the usual product rule of multi-instance
  * fusion). A subject that a finger's candidate list missed is not assumed absent: the best-fused
  * subjects are completed by comparing their missing fingers exactly, so every returned subject's
  * fusion uses real scores for every finger it has enrolled at a probed position.
  */
 import { IdmError } from '../../errors.js';
-import { compareTemplates, indexProbe, prepareTemplate, scoreToLogLr } from '../match/index.js';
+import {
+  compareTemplates,
+  comparisonLogLr,
+  indexProbe,
+  prepareTemplate,
+  scoreToLogLr,
+} from '../match/index.js';
 import type { FingerprintTemplate } from '../types.js';
 import type { GallerySnapshot } from './gallery.js';
 import { identifyParameters as P } from './parameters.js';
@@ -101,7 +107,13 @@ export function searchTenprint(
   // Provisional fusion: fingers not in a candidate list count as score 0 until completed.
   const provisional = [...evidence.entries()].map(([subject, perFinger]) => {
     let sum = 0;
-    for (const probe of prepared) sum += scoreToLogLr(perFinger.get(probe.position)?.[1] ?? 0);
+    for (const probe of prepared) {
+      const known = perFinger.get(probe.position);
+      // A finger outside its candidate list counts as a minutiae-only score 0 until completed below.
+      sum += known
+        ? comparisonLogLr(probe.template, galleryTemplate(snapshot, known[0]), known[1])
+        : scoreToLogLr(0);
+    }
     return { subject, sum };
   });
   provisional.sort((a, b) => b.sum - a.sum || a.subject - b.subject);
@@ -117,7 +129,7 @@ export function searchTenprint(
           position: probe.position,
           id: sharedStringAt(snapshot.ids, known[0]),
           score: known[1],
-          log10Lr: scoreToLogLr(known[1]),
+          log10Lr: comparisonLogLr(probe.template, galleryTemplate(snapshot, known[0]), known[1]),
         };
       let best = -1;
       let bestScore = 0;
@@ -133,7 +145,10 @@ export function searchTenprint(
         position: probe.position,
         id: best >= 0 ? sharedStringAt(snapshot.ids, best) : undefined,
         score: bestScore,
-        log10Lr: scoreToLogLr(bestScore),
+        log10Lr:
+          best >= 0
+            ? comparisonLogLr(probe.template, galleryTemplate(snapshot, best), bestScore)
+            : scoreToLogLr(0),
       };
     });
     return {

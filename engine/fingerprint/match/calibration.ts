@@ -13,10 +13,15 @@
  * sqrt because the score grows with the square of the paired-minutiae count. Clamped to +-maxLog10Lr:
  * a likelihood ratio beyond what the calibration data could have shown is not claimed.
  *
- * The shipped table (`SHIPPED_CALIBRATION`) comes from `npx tsx bench/fingerprint.ts --calibrate`:
- * the fvc-large protocol over FVC2002 DB1-4_B ISO 19794-2 templates of a commercial extractor (11,520
- * impostor and 1,120 genuine comparisons). Scores of our own extractor's templates follow the same
- * matcher but not necessarily the same distribution; recalibrate per extractor and population.
+ * The shipped tables come from `npx tsx bench/fingerprint.ts --calibrate` (the fvc-large protocol
+ * over FVC2002 DB1-4_B, 11,520 impostor and 1,120 genuine comparisons each). `SHIPPED_CALIBRATION`:
+ * minutiae-only comparisons of the ISO 19794-2 templates of a commercial extractor; its scale is the
+ * score scale of every comparison. `FLOW_CALIBRATION`: ridge-flow comparisons of our extractor's
+ * templates of the same images, whose raw scores run lower; `rescore` carries them onto the common
+ * scale by equal FMR, so FMR follows the flow calibration and scores of both kinds rank together. The
+ * LR stays the minutiae-only fit: on the common scale, flow comparisons separate genuine from impostor
+ * pairs better than that fit assumes, so their LRs are understated, not overstated. Recalibrate per
+ * extractor and population.
  */
 import { IdmError } from '../../errors.js';
 
@@ -129,37 +134,59 @@ function fitLogistic(genuine: readonly number[], impostor: readonly number[]): {
   return { a, b };
 }
 
-/** False match rate of a score under a calibration table. */
-export function fmrFromTable(table: CalibrationTable, score: number): number {
+/** log10 FMR of a score under a calibration table, without the floor (the tail extrapolated as is). */
+function log10FmrFromTable(table: CalibrationTable, score: number): number {
   const { points } = table;
-  if (!(score > points[0][0])) return 1;
+  if (!(score > points[0][0])) return 0;
   for (let i = 1; i < points.length; i++) {
     const [s1, f1] = points[i];
     if (score <= s1) {
       const [s0, f0] = points[i - 1];
       const t = s1 > s0 ? (score - s0) / (s1 - s0) : 1;
-      return 10 ** (Math.log10(f0) + t * (Math.log10(f1) - Math.log10(f0)));
+      return Math.log10(f0) + t * (Math.log10(f1) - Math.log10(f0));
     }
   }
   const [sl, fl] = points[points.length - 1];
-  return Math.max(FMR_FLOOR, fl * 10 ** (-table.tailSlope * (score - sl)));
+  return Math.log10(fl) - table.tailSlope * (score - sl);
+}
+
+/** The lowest score whose log10 FMR is at most `log10Fmr` (<= 0), without the floor. */
+function thresholdFromLog10(table: CalibrationTable, log10Fmr: number): number {
+  const { points } = table;
+  for (let i = 1; i < points.length; i++) {
+    const [s1, f1] = points[i];
+    const l1 = Math.log10(f1);
+    if (l1 <= log10Fmr) {
+      const [s0, f0] = points[i - 1];
+      const l0 = Math.log10(f0);
+      const t = l1 < l0 ? (log10Fmr - l0) / (l1 - l0) : 1;
+      return s0 + t * (s1 - s0);
+    }
+  }
+  const [sl, fl] = points[points.length - 1];
+  return sl + (Math.log10(fl) - log10Fmr) / table.tailSlope;
+}
+
+/** False match rate of a score under a calibration table. */
+export function fmrFromTable(table: CalibrationTable, score: number): number {
+  return Math.max(FMR_FLOOR, 10 ** log10FmrFromTable(table, score));
 }
 
 /** The lowest score whose FMR is at most `fmr` (the threshold to use for a target FMR). */
 export function thresholdFromTable(table: CalibrationTable, fmr: number): number {
   if (!(fmr > 0 && fmr <= 1))
     throw new IdmError('IDM_VALIDATION', `target FMR must be in (0, 1], got ${fmr}`);
-  const { points } = table;
-  for (let i = 1; i < points.length; i++) {
-    const [s1, f1] = points[i];
-    if (f1 <= fmr) {
-      const [s0, f0] = points[i - 1];
-      const t = f1 < f0 ? (Math.log10(fmr) - Math.log10(f0)) / (Math.log10(f1) - Math.log10(f0)) : 1;
-      return s0 + t * (s1 - s0);
-    }
-  }
-  const [sl, fl] = points[points.length - 1];
-  return sl + (Math.log10(fl) - Math.log10(Math.max(fmr, FMR_FLOOR))) / table.tailSlope;
+  return thresholdFromLog10(table, Math.log10(Math.max(fmr, FMR_FLOOR)));
+}
+
+/**
+ * Carries a score from one calibration's scale to another's: the score of `to` with the same false
+ * match rate that `score` has under `from`. Monotone and continuous (0 stays 0); unfloored, so the
+ * order of very strong scores survives.
+ */
+export function rescore(score: number, from: CalibrationTable, to: CalibrationTable): number {
+  if (!(score > 0)) return 0;
+  return thresholdFromLog10(to, log10FmrFromTable(from, score));
 }
 
 /** log10 of the likelihood ratio (same finger vs different fingers) of a score. */

@@ -4,21 +4,27 @@
  * prepareTemplate() once per template (a compact, packable typed-array form), compareTemplates() for
  * the score (fast path, no allocation), explainComparison() for everything a UI draws (paired minutiae,
  * per-pair contributions, alignment), scoreToFmr()/fmrToThreshold() to work by false match rate, and
- * scoreToLogLr() for DVI. The design is explained in pairing.ts and consolidate.ts; every constant is
+ * comparisonLogLr() for DVI. The design is explained in pairing.ts and consolidate.ts; every constant is
  * in parameters.ts.
  */
-import { type CalibrationTable, fmrFromTable, logLrFromTable, thresholdFromTable } from './calibration.js';
-import { SHIPPED_CALIBRATION } from './calibration-table.js';
+import {
+  type CalibrationTable,
+  fmrFromTable,
+  logLrFromTable,
+  rescore,
+  thresholdFromTable,
+} from './calibration.js';
+import { FLOW_CALIBRATION, SHIPPED_CALIBRATION } from './calibration-table.js';
 import type { Affine } from './consolidate.js';
 import { comparePairing, compareScore } from './pairing.js';
 
-export { indexProbe } from './pairing.js';
+export { indexProbe, rawComparisonScore } from './pairing.js';
 import type { PreparedTemplate } from './prepare.js';
 
 export { matchParameters } from './parameters.js';
 export { type PreparedTemplate, packedTemplateBytes, prepareTemplate, viewPrepared } from './prepare.js';
 export { type CalibrationTable, buildCalibration } from './calibration.js';
-export { SHIPPED_CALIBRATION } from './calibration-table.js';
+export { FLOW_CALIBRATION, SHIPPED_CALIBRATION } from './calibration-table.js';
 export type { Affine } from './consolidate.js';
 export {
   type BinaryCodeOptions,
@@ -42,6 +48,12 @@ export interface PairExplanation {
   contribution: number;
   /** Neighbour edges that agree at both ends of this pair (its local support; 0 for an isolated pair). */
   support: number;
+  /**
+   * Agreement 0-1 of the ridge flow around the two minutiae (their orientation descriptors), which
+   * scales the pair's weight; null when either template has no orientation map or too little print
+   * lies around the pair to judge.
+   */
+  ridgeFlow: number | null;
 }
 
 export interface Alignment {
@@ -72,6 +84,7 @@ export function explainComparison(
     candidate: result.candidate[i],
     contribution: result.contribution[i],
     support: result.support[i],
+    ridgeFlow: result.ridgeFlow[i] >= 0 ? Number(result.ridgeFlow[i].toFixed(4)) : null,
   }));
   pairs.sort((u, v) => v.contribution - u.contribution);
   // Prepared coordinates are at the reference resolution; report the transform in each template's own pixels.
@@ -106,7 +119,24 @@ export function fmrToThreshold(fmr: number, table: CalibrationTable = SHIPPED_CA
   return thresholdFromTable(table, fmr);
 }
 
-/** log10 likelihood ratio (same finger vs different fingers) of a score, for DVI. */
+/**
+ * log10 likelihood ratio (same finger vs different fingers) of a minutiae-only comparison's score
+ * under a calibration table (the shipped one by default). For a comparison of two prepared templates
+ * use comparisonLogLr, which knows whether ridge flow was compared.
+ */
 export function scoreToLogLr(score: number, table: CalibrationTable = SHIPPED_CALIBRATION): number {
   return logLrFromTable(table, score);
+}
+
+/**
+ * log10 likelihood ratio of the score of comparing `probe` with `candidate`, for DVI and tenprint
+ * fusion. A ridge-flow comparison (both templates with orientation maps) has its own fit: on the common
+ * scale it separates mates from non-mates better than minutiae alone, and a score of 0 weighs less
+ * against a mate (-2.0 instead of -2.8), so the minutiae-only fit would misstate it both ways.
+ */
+export function comparisonLogLr(probe: PreparedTemplate, candidate: PreparedTemplate, score: number): number {
+  if (probe.descriptorLength > 0 && candidate.descriptorLength > 0) {
+    return logLrFromTable(FLOW_CALIBRATION, rescore(score, SHIPPED_CALIBRATION, FLOW_CALIBRATION));
+  }
+  return logLrFromTable(SHIPPED_CALIBRATION, score);
 }

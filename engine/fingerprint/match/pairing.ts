@@ -28,14 +28,35 @@
  *
  * All working memory is module-level scratch reused across calls (one instance per worker thread).
  */
+import { rescore } from './calibration.js';
+import { FLOW_CALIBRATION, SHIPPED_CALIBRATION } from './calibration-table.js';
 import { type Affine, assign, assignment, fitTransform, measureOverlap } from './consolidate.js';
+import { descriptorFactor, descriptorSimilarity } from './descriptor.js';
 import { ENTRY, edgeHash, lengthTolerance } from './edge-hash.js';
 import { matchParameters as P } from './parameters.js';
 import type { PreparedTemplate } from './prepare.js';
 
 const TWO_PI = 2 * Math.PI;
 const ROOTS = P.rootCount;
+/** Best-voted pairs from which the roots are chosen when both templates carry orientation descriptors. */
+const POOL = Math.max(P.rootPool, ROOTS);
 const KEPT = P.consolidatedPairings;
+
+/** What stops a comparison's weak pairing graphs and consolidations early (parameters.ts). */
+interface Gates {
+  minGraphPairs: number;
+  minGraphScore: number;
+  consolidationFloor: number;
+  minOverlapCount: number;
+}
+
+const MINUTIAE_GATES: Gates = {
+  minGraphPairs: P.minGraphPairs,
+  minGraphScore: P.minGraphScore,
+  consolidationFloor: P.consolidationFloor,
+  minOverlapCount: P.minOverlapCount,
+};
+const FLOW_GATES: Gates = P.flowGates;
 
 // --- scratch memory
 
@@ -62,6 +83,12 @@ class Scratch {
    */
   tried = new Uint32Array(64 * 64);
   stamp = 0;
+  /**
+   * Descriptor factor of a minutia pair (cell c * n + p), valid when flowStamp[cell] === stamp: a pair is
+   * judged when it is a root candidate, in the floor's estimate and in the final weights, often all three.
+   */
+  flow = new Float32Array(64 * 64);
+  flowStamp = new Uint32Array(64 * 64);
   /** The graph being grown: index of the pair each minutia is in (-1 none; all -1 between graphs), the pairs, their support. */
   pairedP = new Int32Array(256).fill(-1);
   pairedC = new Int32Array(256).fill(-1);
@@ -73,9 +100,13 @@ class Scratch {
   heapQ = new Int32Array(256);
   heapR = new Int32Array(256);
   heapSize = 0;
-  rootP = new Int32Array(ROOTS);
-  rootC = new Int32Array(ROOTS);
-  rootVote = new Float32Array(ROOTS);
+  rootP = new Int32Array(POOL);
+  rootC = new Int32Array(POOL);
+  rootVote = new Float32Array(POOL);
+  /** The roots chosen from the pool by descriptor agreement (rerankRoots). */
+  bestP = new Int32Array(ROOTS);
+  bestC = new Int32Array(ROOTS);
+  bestVote = new Float32Array(ROOTS);
   /** The KEPT best graphs by graph score: pairs of slot k at k * keptStride. */
   keptStride = 256;
   keptP = new Int32Array(KEPT * 256);
@@ -94,6 +125,10 @@ class Scratch {
   pairWeight = new Float64Array(256);
   transform: Affine = { a: 1, b: 0, c: 0, d: 1, tx: 0, ty: 0 };
   bestSlot = -1;
+  /** Both templates of this comparison carry orientation descriptors. */
+  withFlow = false;
+  /** The gates of this comparison (matchParameters or, with descriptors, matchParameters.flowGates). */
+  gates: Gates = MINUTIAE_GATES;
 
   ensure(n: number, m: number): void {
     if (this.votes.length < n * m) {
@@ -101,6 +136,8 @@ class Scratch {
       this.head = new Int32Array(n * m * 2);
       this.headStamp = new Uint32Array(n * m * 2);
       this.tried = new Uint32Array(n * m * 2);
+      this.flow = new Float32Array(n * m * 2);
+      this.flowStamp = new Uint32Array(n * m * 2);
       this.stamp = 0;
     }
     const k = Math.max(n, m);
@@ -286,12 +323,13 @@ function findRoots(probe: PreparedTemplate, cand: PreparedTemplate): number {
     votes[ends[2 * e]] += w;
     votes[ends[2 * e + 1]] += w;
   }
-  // Top ROOTS cells by vote, ties to the lower cell index; each cell is read once and cleared. On the
+  // Top `wanted` cells by vote, ties to the lower cell index; each cell is read once and cleared. On the
   // way, every end of an agreeing edge pair is linked into its cell's adjacency list (for step 2).
   const { rootP, rootC, rootVote, head, headStamp, next } = G;
   const stamp = G.stamp;
   let found = 0;
-  // Vote of the weakest root kept once ROOTS are found (a cell needs at least this to enter).
+  const wanted = G.withFlow ? POOL : ROOTS;
+  // Vote of the weakest root kept once `wanted` are found (a cell needs at least this to enter).
   let bar = -1;
   for (let t = 0; t < 2 * count; t++) {
     const i = ends[t];
@@ -305,8 +343,8 @@ function findRoots(probe: PreparedTemplate, cand: PreparedTemplate): number {
     if (v < bar || v === 0) continue;
     const c = (i / n) | 0;
     const p = i - c * n;
-    if (found === ROOTS && !before(v, i, bar, rootC[ROOTS - 1] * n + rootP[ROOTS - 1])) continue;
-    let j = found < ROOTS ? found++ : found - 1;
+    if (found === wanted && !before(v, i, bar, rootC[wanted - 1] * n + rootP[wanted - 1])) continue;
+    let j = found < wanted ? found++ : found - 1;
     while (j > 0 && before(v, i, rootVote[j - 1], rootC[j - 1] * n + rootP[j - 1])) {
       rootVote[j] = rootVote[j - 1];
       rootP[j] = rootP[j - 1];
@@ -316,9 +354,57 @@ function findRoots(probe: PreparedTemplate, cand: PreparedTemplate): number {
     rootVote[j] = v;
     rootP[j] = p;
     rootC[j] = c;
-    if (found === ROOTS) bar = rootVote[ROOTS - 1];
+    if (found === wanted) bar = rootVote[wanted - 1];
   }
+  if (G.withFlow) found = rerankRoots(probe, cand, found);
   return found;
+}
+
+/** descriptorFactor of the pair (p, c), computed once per comparison. */
+function flowFactor(probe: PreparedTemplate, cand: PreparedTemplate, p: number, c: number): number {
+  const cell = c * probe.count + p;
+  if (G.flowStamp[cell] === G.stamp) return G.flow[cell];
+  const factor = descriptorFactor(descriptorSimilarity(probe.descriptor, p, cand.descriptor, c));
+  G.flow[cell] = factor;
+  G.flowStamp[cell] = G.stamp;
+  return factor;
+}
+
+/**
+ * Chooses the ROOTS best of the pooled roots by vote times their descriptors' agreement: the votes
+ * count agreeing neighbour edges, which a genuine pair under distortion or with missing neighbours may
+ * have few of and chance pairs of a dense print collect; the ridge flow around the pair tells them
+ * apart. The pool is in vote order and a factor is at most 1, so once a pooled vote falls below the
+ * weakest adjusted vote kept, no later one can enter: most comparisons judge only a few pooled roots.
+ * Returns how many roots remain (in G.rootP/rootC, best first).
+ */
+function rerankRoots(probe: PreparedTemplate, cand: PreparedTemplate, found: number): number {
+  const { rootP, rootC, rootVote, bestP, bestC, bestVote } = G;
+  let kept = 0;
+  for (let k = 0; k < found; k++) {
+    const vote = rootVote[k];
+    if (kept === ROOTS && vote <= bestVote[ROOTS - 1]) break;
+    const adjusted =
+      vote * flowFactor(probe, cand, rootP[k], rootC[k]);
+    if (kept === ROOTS && adjusted <= bestVote[ROOTS - 1]) continue;
+    // Insertion into the kept list; equal adjusted votes keep their vote order.
+    let j = kept < ROOTS ? kept++ : kept - 1;
+    while (j > 0 && bestVote[j - 1] < adjusted) {
+      bestVote[j] = bestVote[j - 1];
+      bestP[j] = bestP[j - 1];
+      bestC[j] = bestC[j - 1];
+      j--;
+    }
+    bestVote[j] = adjusted;
+    bestP[j] = rootP[k];
+    bestC[j] = rootC[k];
+  }
+  for (let k = 0; k < kept; k++) {
+    rootVote[k] = bestVote[k];
+    rootP[k] = bestP[k];
+    rootC[k] = bestC[k];
+  }
+  return kept;
 }
 
 // --- step 2: pairing graphs over the recorded edge pairs
@@ -440,18 +526,23 @@ function measureSupport(probe: PreparedTemplate, cand: PreparedTemplate, pairs: 
 }
 
 /**
- * Sum of the pair weights of the current assignment: closeness, scaled by local support. A pair with
- * no agreeing neighbour edge counts (1 - supportShare), one with supportCap of them in full.
+ * Sum of the pair weights of the current assignment: closeness, scaled by local support and, when both
+ * templates carry orientation descriptors, by how well the ridge flow around the two minutiae agrees. A
+ * pair with no agreeing neighbour edge counts (1 - supportShare), one with supportCap of them in full.
  */
 function pairWeights(probe: PreparedTemplate, cand: PreparedTemplate, pairs: number): number {
   measureSupport(probe, cand, pairs);
   const share = P.supportShare;
   const cap = P.supportCap;
   const { localSupport, pairWeight } = G;
+  const flow = G.withFlow;
+  const pp = assignment.probe;
+  const cc = assignment.candidate;
   let weight = 0;
   for (let i = 0; i < pairs; i++) {
     const support = Math.min(localSupport[i], cap);
-    const w = assignment.closeness[i] * (1 - share + (share * support) / cap);
+    let w = assignment.closeness[i] * (1 - share + (share * support) / cap);
+    if (flow) w *= flowFactor(probe, cand, pp[i], cc[i]);
     pairWeight[i] = w;
     weight += w;
   }
@@ -463,12 +554,19 @@ function pairWeights(probe: PreparedTemplate, cand: PreparedTemplate, pairs: num
  * transform). Later rounds rarely do better (the final score is a median 0.6 and a 99th percentile 1.1
  * times this on FVC2002), so a consolidation estimated below consolidationFloor is not worth finishing.
  */
-function estimate(cand: PreparedTemplate, pairs: number): number {
+function estimate(probe: PreparedTemplate, cand: PreparedTemplate, pairs: number): number {
   measureOverlap(cand);
   let w = 0;
-  for (let i = 0; i < pairs; i++) w += assignment.closeness[i];
-  const np = Math.max(assignment.overlapProbe, pairs, P.minOverlapCount);
-  const nc = Math.max(assignment.overlapCandidate, pairs, P.minOverlapCount);
+  if (G.withFlow) {
+    const pp = assignment.probe;
+    const cc = assignment.candidate;
+    for (let i = 0; i < pairs; i++)
+      w += assignment.closeness[i] * flowFactor(probe, cand, pp[i], cc[i]);
+  } else {
+    for (let i = 0; i < pairs; i++) w += assignment.closeness[i];
+  }
+  const np = Math.max(assignment.overlapProbe, pairs, G.gates.minOverlapCount);
+  const nc = Math.max(assignment.overlapCandidate, pairs, G.gates.minOverlapCount);
   return (w * w) / Math.sqrt(np * nc);
 }
 
@@ -509,8 +607,8 @@ function consolidate(probe: PreparedTemplate, cand: PreparedTemplate, slot: numb
     if (pairs < 2) return 0;
     // The loose first round finds (nearly) every pair later rounds can: when even that many perfect
     // pairs in the smallest common area could not beat the score to beat, stop here.
-    if (round === 0 && pairs * pairs < toBeat * Math.max(pairs, P.minOverlapCount)) return 0;
-    if (round === 0 && P.consolidationFloor > 0 && estimate(cand, pairs) < P.consolidationFloor) return 0;
+    if (round === 0 && pairs * pairs < toBeat * Math.max(pairs, G.gates.minOverlapCount)) return 0;
+    if (round === 0 && G.gates.consolidationFloor > 0 && estimate(probe, cand, pairs) < G.gates.consolidationFloor) return 0;
     if (round < rounds - 1) {
       // Same pairs as the round before: the refit would give the same transform and the same pairs again.
       if (round > 0 && pairs === previous && sameAsSaved(pairs)) break;
@@ -523,8 +621,8 @@ function consolidate(probe: PreparedTemplate, cand: PreparedTemplate, slot: numb
   // The score grows with the square of the weighted pair count and falls with the geometric mean of the
   // minutiae in the common area (each counted at least minOverlapCount), so it rewards many pairs, and
   // many pairs out of few chances, but not a handful of pairs in a sliver of overlap.
-  const np = Math.max(assignment.overlapProbe, pairs, P.minOverlapCount);
-  const nc = Math.max(assignment.overlapCandidate, pairs, P.minOverlapCount);
+  const np = Math.max(assignment.overlapProbe, pairs, G.gates.minOverlapCount);
+  const nc = Math.max(assignment.overlapCandidate, pairs, G.gates.minOverlapCount);
   return (weight * weight) / Math.sqrt(np * nc);
 }
 
@@ -535,6 +633,8 @@ function run(probe: PreparedTemplate, cand: PreparedTemplate): number {
   G.bestSlot = -1;
   if (n === 0 || m === 0) return 0;
   G.ensure(n, m);
+  G.withFlow = probe.descriptorLength > 0 && cand.descriptorLength > 0;
+  G.gates = G.withFlow ? FLOW_GATES : MINUTIAE_GATES;
   for (let k = 0; k < KEPT; k++) {
     G.keptScore[k] = 0;
     G.keptCount[k] = 0;
@@ -543,6 +643,7 @@ function run(probe: PreparedTemplate, cand: PreparedTemplate): number {
   if (G.stamp === 0xffffffff) {
     tried.fill(0);
     G.headStamp.fill(0);
+    G.flowStamp.fill(0);
     G.stamp = 0;
   }
   const stamp = ++G.stamp;
@@ -571,9 +672,9 @@ function run(probe: PreparedTemplate, cand: PreparedTemplate): number {
   let bestSlot = -1;
   for (let k = 0; k < KEPT; k++) {
     const slot = order[k];
-    if (G.keptCount[slot] < P.minGraphPairs) continue;
+    if (G.keptCount[slot] < G.gates.minGraphPairs) continue;
     // Sorted by graph score: every remaining graph is weaker still.
-    if (G.keptScore[slot] < P.minGraphScore) break;
+    if (G.keptScore[slot] < G.gates.minGraphScore) break;
     const score = consolidate(probe, cand, slot, best);
     if (score > best) {
       best = score;
@@ -592,8 +693,23 @@ export function indexProbe(probe: PreparedTemplate): void {
   edgeHash(probe);
 }
 
+/**
+ * A ridge-flow comparison's raw score on the common score scale (the minutiae-only calibration's): the
+ * score with the same false match rate. Flow scores run lower for genuine and impostor pairs alike, and
+ * one search may compare a probe with templates that have orientation maps and with imported ones that
+ * have none: ranked on one scale, neither kind is favoured.
+ */
+function onCommonScale(raw: number): number {
+  return G.withFlow ? rescore(raw, FLOW_CALIBRATION, SHIPPED_CALIBRATION) : raw;
+}
+
 /** Similarity score of two prepared templates (0 = nothing in common). Allocates nothing in steady state. */
 export function compareScore(probe: PreparedTemplate, cand: PreparedTemplate): number {
+  return onCommonScale(run(probe, cand));
+}
+
+/** The score before a ridge-flow comparison is put on the common scale: what the calibration is built from. */
+export function rawComparisonScore(probe: PreparedTemplate, cand: PreparedTemplate): number {
   return run(probe, cand);
 }
 
@@ -605,12 +721,14 @@ export interface PairingResult {
   support: Int32Array;
   /** Per pair: its share of the score (the shares sum to the score). */
   contribution: Float64Array;
+  /** Per pair: ridge-flow agreement 0-1 of the two minutiae's descriptors, -1 where not judged. */
+  ridgeFlow: Float64Array;
   transform: Affine;
 }
 
 /** The full result of a comparison, for explanation: pairs, per-pair contributions, transform. */
 export function comparePairing(probe: PreparedTemplate, cand: PreparedTemplate): PairingResult {
-  const score = run(probe, cand);
+  const score = onCommonScale(run(probe, cand));
   const slot = G.bestSlot;
   if (slot < 0) {
     return {
@@ -619,6 +737,7 @@ export function comparePairing(probe: PreparedTemplate, cand: PreparedTemplate):
       candidate: new Int32Array(0),
       support: new Int32Array(0),
       contribution: new Float64Array(0),
+      ridgeFlow: new Float64Array(0),
       transform: { a: 1, b: 0, c: 0, d: 1, tx: 0, ty: 0 },
     };
   }
@@ -630,10 +749,16 @@ export function comparePairing(probe: PreparedTemplate, cand: PreparedTemplate):
   const contribution = Float64Array.from(G.pairWeight.subarray(0, pairs), (w) =>
     weight > 0 ? (w * score) / weight : 0,
   );
+  const probePairs = assignment.probe.slice(0, pairs);
+  const candidatePairs = assignment.candidate.slice(0, pairs);
+  const ridgeFlow = Float64Array.from(probePairs, (p, i) =>
+    G.withFlow ? descriptorSimilarity(probe.descriptor, p, cand.descriptor, candidatePairs[i]) : -1,
+  );
   return {
     score,
-    probe: assignment.probe.slice(0, pairs),
-    candidate: assignment.candidate.slice(0, pairs),
+    probe: probePairs,
+    candidate: candidatePairs,
+    ridgeFlow,
     support: G.localSupport.slice(0, pairs),
     contribution,
     transform: { ...G.transform },

@@ -50,6 +50,11 @@ export const matchParameters = {
   rootNeighborCount: 6,
   /** How many best-voted minutia pairs are tried as roots of a pairing graph (4 and 10 gave the same accuracy). */
   rootCount: 5,
+  /**
+   * With orientation descriptors on both sides, the roots are the rootCount best of this many
+   * best-voted pairs after weighting each vote by the pair's descriptor agreement.
+   */
+  rootPool: 20,
   /** Edges shorter than this do not vote for roots: their direction is too uncertain. */
   minRootEdgeLength: 20,
 
@@ -130,6 +135,38 @@ export const matchParameters = {
    * cap of 6 were no better.
    */
   supportShare: 0.4,
+
+  // --- orientation descriptors (descriptor.ts; templates with an orientation map only)
+  /**
+   * Circles the ridge orientation is sampled on around each minutia, px at referencePpi: Tico &
+   * Kuosmanen's pattern (radii 27-81 px, 10-28 points, 76 samples).
+   */
+  descriptorCircles: [
+    { radius: 27, points: 10 },
+    { radius: 45, points: 16 },
+    { radius: 63, points: 22 },
+    { radius: 81, points: 28 },
+  ],
+  /** A pair is judged by its descriptors only when at least this share of the samples lies inside both prints. */
+  descriptorMinValid: 0.3,
+  /**
+   * Descriptor similarity (0-1) at which a pair's weight falls to 0; it rises linearly to full weight at
+   * 1. Genuine pairs of FVC2002 agree at a median 0.98 and a 10th percentile 0.96, chance pairs of
+   * impostor comparisons at a median 0.91 and a 10th percentile 0.75: 0.8-0.9 were equally good, 0.5
+   * (gentle) and 0.94 (harsh) worse.
+   */
+  descriptorFloor: 0.85,
+  /**
+   * minGraphPairs, minGraphScore, consolidationFloor and minOverlapCount when both templates carry
+   * orientation descriptors. Those gates stop chance alignments early, at the price of the small graphs
+   * and small overlaps of some genuine comparisons; weighting every pair (and the floor's estimate) by
+   * its ridge-flow agreement stops chance alignments better, so the gates can open. On the FVC2002
+   * images (mean EER fvc / large, each averaged over three sub-pixel jitters): descriptors alone 1.30% /
+   * 1.85%, with these gates 1.17% / 1.46%, at about a fifth more time per comparison. Minutiae-only
+   * comparisons keep the gates above: with nothing else to suppress chance alignments, a 1:N search over
+   * a million fingers needs them.
+   */
+  flowGates: { minGraphPairs: 2, minGraphScore: 0.5, consolidationFloor: 1, minOverlapCount: 10 },
 
   // --- final score
   /** Margin around a template's minutiae bounding box counted as common area, px. */

@@ -12,6 +12,7 @@
  */
 import { IdmError } from '../../errors.js';
 import type { FingerprintTemplate, MinutiaType } from '../types.js';
+import { DESCRIPTOR_LENGTH, fillDescriptors } from './descriptor.js';
 import { fillLookups } from './edge-hash.js';
 import { matchParameters as P } from './parameters.js';
 
@@ -62,6 +63,13 @@ export interface PreparedTemplate {
   readonly maxY: number;
   /** Scale applied to input coordinates (referencePpi / template ppi). */
   readonly scale: number;
+  /**
+   * Orientation descriptor bytes per minutia (descriptor.ts): DESCRIPTOR_LENGTH when the template had an
+   * orientation map, else 0 (and `descriptor` is empty).
+   */
+  readonly descriptorLength: number;
+  /** Minutia i's descriptor is descriptor[i * descriptorLength ...]. */
+  readonly descriptor: Uint8Array;
 }
 
 /** Bins of the xBin table. */
@@ -79,8 +87,10 @@ export function prepareTemplate(template: FingerprintTemplate): PreparedTemplate
   const n = Math.min(template.minutiae.length, 0xffff);
   const stride = P.neighborCount;
   if (stride > 16) throw new IdmError('IDM_VALIDATION', 'the lookup list encodes edge positions in 4 bits');
-  const buffer = new ArrayBuffer(packedTemplateBytes(n, stride));
-  const view = viewPrepared(buffer, 0, n, stride, scale);
+  const descriptorLength = template.orientation ? DESCRIPTOR_LENGTH : 0;
+  const buffer = new ArrayBuffer(packedTemplateBytes(n, stride, descriptorLength));
+  const view = viewPrepared(buffer, 0, n, stride, scale, descriptorLength);
+  fillDescriptors(template, n, scale, view.descriptor);
   const { x, y, angle, dirX, dirY, type, edgeCount, edgeTarget, edgeLength, edgeRefAngle, edgeNbrAngle } =
     view;
   for (let i = 0; i < n; i++) {
@@ -153,11 +163,12 @@ export function prepareTemplate(template: FingerprintTemplate): PreparedTemplate
 
 /**
  * Header words of a packed template: format version, minutia count, edge stride, scale (float bits),
- * lookup count, minX, maxX, minY, maxY, xBinScale (float bits), two spare.
+ * lookup count, minX, maxX, minY, maxY, xBinScale (float bits), descriptor length, one spare.
  */
 const HEADER_WORDS = 12;
 const HEADER_BYTES = 4 * HEADER_WORDS;
-const PACK_VERSION = 2;
+/** 3: orientation descriptors after the type and edge-count bytes. */
+const PACK_VERSION = 3;
 
 function align4(bytes: number): number {
   return (bytes + 3) & ~3;
@@ -168,8 +179,11 @@ function lookupCapacity(count: number, stride: number): number {
   return count * Math.min(stride, P.rootNeighborCount);
 }
 
-/** Bytes one packed prepared template takes (header included); galleries lay templates end to end. */
-export function packedTemplateBytes(count: number, stride: number): number {
+/**
+ * Bytes one packed prepared template takes (header included); galleries lay templates end to end.
+ * `descriptorLength` is the prepared template's (0 without an orientation map).
+ */
+export function packedTemplateBytes(count: number, stride: number, descriptorLength = 0): number {
   const e = count * stride;
   const lookups = lookupCapacity(count, stride);
   const floats = 6 * count + 3 * e; // x, y, angle, dirX, dirY, xSorted; edge length, ref, nbr
@@ -179,7 +193,7 @@ export function packedTemplateBytes(count: number, stride: number): number {
     4 * floats +
     4 * lookups +
     align4(2 * (e + lookups + count + X_BINS + 1)) +
-    align4(2 * count)
+    align4(2 * count + descriptorLength * count)
   );
 }
 
@@ -195,6 +209,7 @@ export function viewPrepared(
   count?: number,
   stride?: number,
   scale?: number,
+  descriptorLength = 0,
 ): PreparedTemplate {
   const header = new Uint32Array(buffer, byteOffset, HEADER_WORDS);
   const headerFloat = new Float32Array(buffer, byteOffset, HEADER_WORDS);
@@ -208,11 +223,13 @@ export function viewPrepared(
     count = header[1];
     stride = header[2];
     scale = headerFloat[3];
+    descriptorLength = header[10];
   } else {
     header[0] = PACK_VERSION;
     header[1] = count;
     header[2] = stride;
     headerFloat[3] = scale;
+    header[10] = descriptorLength;
   }
   const n = count;
   const e = count * stride;
@@ -247,6 +264,7 @@ export function viewPrepared(
   at = byteOffset + align4(at - byteOffset);
   const type = new Uint8Array(buffer, at, n);
   const edgeCount = new Uint8Array(buffer, at + n, n);
+  const descriptor = new Uint8Array(buffer, at + 2 * n, descriptorLength * n);
   return {
     count: n,
     x,
@@ -273,5 +291,7 @@ export function viewPrepared(
     minY: headerFloat[7],
     maxY: headerFloat[8],
     scale,
+    descriptorLength,
+    descriptor,
   };
 }
