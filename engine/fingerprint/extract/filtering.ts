@@ -214,7 +214,9 @@ export function filterMinutiae(
     const border = context.borderDistance[i];
     const coherence = context.coherenceAt(m.x, m.y);
     if (border < margin) drop(m, 'border');
-    else if (coherence < P.minMinutiaCoherence) drop(m, 'coherence');
+    // The fixed coherence floor only stands in for the clarity rule when there is no clarity measure:
+    // with one, low coherence raises the clarity a minutia needs instead (see `minMinutiaCoherence`).
+    else if (!context.clarityAt && coherence < P.minMinutiaCoherence) drop(m, 'coherence');
     else if (context.clarityAt) {
       // Near the finger's edge and where the ridge flow is unclear the ridges must be clearer: that is
       // where the filter invents them.
