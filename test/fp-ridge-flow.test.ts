@@ -25,11 +25,18 @@ import { synthesizeFinger, synthesizeImpressions } from '../engine/fingerprint/s
 import type { FingerprintTemplate, OrientationMap } from '../engine/fingerprint/types.js';
 
 const fingers = [41, 42, 43].map((seed) =>
-  synthesizeImpressions(synthesizeFinger(seed), 2, seed).map((impression) => extractTemplate(impression.image)),
+  synthesizeImpressions(synthesizeFinger(seed), 2, seed).map((impression) =>
+    extractTemplate(impression.image),
+  ),
 );
 const [first] = fingers[0];
 
-function mapWith(bytes: Uint8Array, map: OrientationMap, columns = map.columns, rows = map.rows): OrientationMap {
+function mapWith(
+  bytes: Uint8Array,
+  map: OrientationMap,
+  columns = map.columns,
+  rows = map.rows,
+): OrientationMap {
   return { blockSize: map.blockSize, columns, rows, degrees: Buffer.from(bytes).toString('base64') };
 }
 
@@ -80,7 +87,10 @@ describe('orientation map', () => {
     const bytes = orientationBytes(map);
     const bad: OrientationMap[] = [
       { ...map, degrees: Buffer.from(bytes.subarray(1)).toString('base64') },
-      mapWith(Uint8Array.from(bytes, (b, i) => (i === 7 ? 200 : b)), map),
+      mapWith(
+        Uint8Array.from(bytes, (b, i) => (i === 7 ? 200 : b)),
+        map,
+      ),
       { ...map, columns: 0 },
       { ...map, rows: 1.5 },
       { ...map, columns: 100_000, rows: 100_000 },
@@ -129,7 +139,9 @@ describe('orientation descriptors', () => {
     expect(bare(a).descriptorLength).toBe(0);
     const mixed = compareTemplates(prepareTemplate(a), bare(b));
     expect(mixed).toBe(compareTemplates(bare(a), bare(b)));
-    expect(explainComparison(prepareTemplate(a), bare(b)).pairs.every((p) => p.ridgeFlow === null)).toBe(true);
+    expect(explainComparison(prepareTemplate(a), bare(b)).pairs.every((p) => p.ridgeFlow === null)).toBe(
+      true,
+    );
   });
 });
 

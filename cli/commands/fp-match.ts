@@ -13,17 +13,11 @@ import { extractTemplate } from '../../engine/fingerprint/extract/index.js';
 import { parseMinutiaeRecord } from '../../engine/fingerprint/formats/minutiae-record.js';
 import { decodeFingerprintImage } from '../../engine/fingerprint/image.js';
 import type { FvcProtocol } from '../../engine/fingerprint/match/eval.js';
-import {
-  comparisonLogLr,
-  explainComparison,
-  prepareTemplate,
-} from '../../engine/fingerprint/match/index.js';
+import { comparisonLogLr, explainComparison, prepareTemplate } from '../../engine/fingerprint/match/index.js';
 import type { FingerprintTemplate } from '../../engine/fingerprint/types.js';
 import type { CommandGroups } from '../groups.js';
 import { parsePositive, readInputFile } from '../inputs.js';
 import { action, emit } from '../output.js';
-
-
 
 /** A minutiae record (ISO 19794-2 / ANSI 378, first view) or an image run through the extractor. */
 async function loadTemplate(path: string, ppi: number | undefined): Promise<FingerprintTemplate> {

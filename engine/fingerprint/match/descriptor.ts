@@ -48,7 +48,12 @@ const AGREEMENT = Float32Array.from({ length: CODES * CODES }, (_, i) => {
  * Descriptors of every minutia (DESCRIPTOR_LENGTH bytes each, into `out`), or false when the template
  * has no orientation map. `scale` is referencePpi / template ppi: the circles are physical lengths.
  */
-export function fillDescriptors(template: FingerprintTemplate, count: number, scale: number, out: Uint8Array): boolean {
+export function fillDescriptors(
+  template: FingerprintTemplate,
+  count: number,
+  scale: number,
+  out: Uint8Array,
+): boolean {
   const map = template.orientation;
   if (!map) return false;
   const bytes = orientationBytes(map);
@@ -65,7 +70,9 @@ export function fillDescriptors(template: FingerprintTemplate, count: number, sc
       const column = Math.floor(x / blockSize);
       const row = Math.floor(y / blockSize);
       const degrees =
-        column >= 0 && row >= 0 && column < columns && row < rows ? bytes[row * columns + column] : NO_ORIENTATION;
+        column >= 0 && row >= 0 && column < columns && row < rows
+          ? bytes[row * columns + column]
+          : NO_ORIENTATION;
       if (degrees === NO_ORIENTATION) {
         out[base + k] = NO_SAMPLE;
         continue;

@@ -25,6 +25,11 @@
  *    (all `neighborCount` of them) that agree at both ends: a chance pair an impostor collects is rarely
  *    tied to its neighbours, a genuine one usually is. The pairs are judged against the minutiae in the
  *    common area, not against whole templates, so partial overlaps are not punished.
+ * 5. Ridge flow, when both templates carry orientation descriptors (descriptor.ts; our extractor's
+ *    templates do, imported records do not): the roots are the best of a larger pool by vote times
+ *    descriptor agreement, every pair's weight (and the floor's estimate) is scaled by its agreement, the
+ *    early-exit gates open (parameters.ts `flowGates`), and the score is carried onto the minutiae-only
+ *    scale by equal FMR, so that both kinds of comparison rank together in one search.
  *
  * All working memory is module-level scratch reused across calls (one instance per worker thread).
  */
@@ -384,8 +389,7 @@ function rerankRoots(probe: PreparedTemplate, cand: PreparedTemplate, found: num
   for (let k = 0; k < found; k++) {
     const vote = rootVote[k];
     if (kept === ROOTS && vote <= bestVote[ROOTS - 1]) break;
-    const adjusted =
-      vote * flowFactor(probe, cand, rootP[k], rootC[k]);
+    const adjusted = vote * flowFactor(probe, cand, rootP[k], rootC[k]);
     if (kept === ROOTS && adjusted <= bestVote[ROOTS - 1]) continue;
     // Insertion into the kept list; equal adjusted votes keep their vote order.
     let j = kept < ROOTS ? kept++ : kept - 1;
@@ -560,8 +564,7 @@ function estimate(probe: PreparedTemplate, cand: PreparedTemplate, pairs: number
   if (G.withFlow) {
     const pp = assignment.probe;
     const cc = assignment.candidate;
-    for (let i = 0; i < pairs; i++)
-      w += assignment.closeness[i] * flowFactor(probe, cand, pp[i], cc[i]);
+    for (let i = 0; i < pairs; i++) w += assignment.closeness[i] * flowFactor(probe, cand, pp[i], cc[i]);
   } else {
     for (let i = 0; i < pairs; i++) w += assignment.closeness[i];
   }
@@ -608,7 +611,12 @@ function consolidate(probe: PreparedTemplate, cand: PreparedTemplate, slot: numb
     // The loose first round finds (nearly) every pair later rounds can: when even that many perfect
     // pairs in the smallest common area could not beat the score to beat, stop here.
     if (round === 0 && pairs * pairs < toBeat * Math.max(pairs, G.gates.minOverlapCount)) return 0;
-    if (round === 0 && G.gates.consolidationFloor > 0 && estimate(probe, cand, pairs) < G.gates.consolidationFloor) return 0;
+    if (
+      round === 0 &&
+      G.gates.consolidationFloor > 0 &&
+      estimate(probe, cand, pairs) < G.gates.consolidationFloor
+    )
+      return 0;
     if (round < rounds - 1) {
       // Same pairs as the round before: the refit would give the same transform and the same pairs again.
       if (round > 0 && pairs === previous && sameAsSaved(pairs)) break;
