@@ -21,7 +21,12 @@ interface ExtractedTemplate {
   summary?: Record<string, unknown>;
 }
 
-export const FINGERPRINT_EXTRACTOR_VERSION = 'idmatch-minutiae/1';
+/**
+ * Our extractor's template version, stored with each template. 2: templates carry the ridge-orientation
+ * map the matcher compares ridge flow with; version-1 templates (no map) stay usable and are compared on
+ * minutiae alone, on the same score scale.
+ */
+export const FINGERPRINT_EXTRACTOR_VERSION = 'idmatch-minutiae/2';
 
 /** One template per finger: a plain image or record gives one, a tenprint transaction up to ten. */
 async function fingerprintTemplates(
