@@ -7,11 +7,11 @@
  * buffer. Sharp parts of the input get a narrower envelope across the ridge (see `sharpBlocks`).
  */
 import type { GrayImage } from '../types.js';
-import type { BlockGrid } from './blocks.js';
+import { type BlockGrid, blocksToPixels, maskRowSpans } from './blocks.js';
 import type { FrequencyMap } from './frequency.js';
 import type { OrientationField } from './orientation.js';
 import { extractParameters as P, scaled } from './parameters.js';
-import type { SegmentationMask } from './segmentation.js';
+import { type SegmentationMask, dilate } from './segmentation.js';
 
 export interface EnhancedImage {
   width: number;
@@ -229,54 +229,22 @@ export function filterOriented(
   const paddedHeight = height + 2 * pad;
   // Source, padded by edge replication so taps never leave the buffer.
   const padded = scratch(0, stride * paddedHeight);
-  for (let y = 0; y < paddedHeight; y++) {
-    const sy = Math.min(height - 1, Math.max(0, y - pad));
-    const row = y * stride;
-    const srcRow = sy * width;
-    for (let x = 0; x < pad; x++) padded[row + x] = source[srcRow];
-    for (let x = 0; x < width; x++) padded[row + pad + x] = source[srcRow + x];
-    for (let x = pad + width; x < stride; x++) padded[row + x] = source[srcRow + width - 1];
-  }
-  // Bounding box of the mask, grown by the across-ridge radius: the along-ridge pass is needed there.
+  padSource(source, width, height, pad, stride, padded);
+  // Per row, the span of mask pixels (all pixels without a mask); rows without any have max -1.
+  const { min: rowMin, max: rowMax } = mask
+    ? maskRowSpans(mask, width, height)
+    : { min: new Int32Array(height), max: new Int32Array(height).fill(width - 1) };
   let minY = 0;
+  while (minY < height && rowMax[minY] < 0) minY++;
+  if (minY === height) return;
   let maxY = height - 1;
-  let minX = 0;
-  let maxX = width - 1;
-  if (mask) {
-    minY = height;
-    maxY = -1;
-    minX = width;
-    maxX = -1;
-    for (let y = 0; y < height; y++) {
-      const row = y * width;
-      for (let x = 0; x < width; x++) {
-        if (mask[row + x]) {
-          if (y < minY) minY = y;
-          if (y > maxY) maxY = y;
-          if (x < minX) minX = x;
-          if (x > maxX) maxX = x;
-        }
-      }
-    }
-    if (maxY < 0) return;
-  }
+  while (rowMax[maxY] < 0) maxY--;
   const smoothed = scratch(1, stride * paddedHeight);
   const { alongTaps, alongCentre, alongOffsets, alongWeights } = bank.packed;
   const { acrossMaxTaps, acrossTaps, acrossCentre, acrossOffsets, acrossWeights } = bank.packed;
   const grow = pad - 1;
-  // Per row, the span of mask pixels within `grow` rows, widened by `grow`: the along-ridge pass is only
-  // needed where an across-ridge tap of a masked pixel can land.
-  const rowMin = new Int32Array(height).fill(width);
-  const rowMax = new Int32Array(height).fill(-1);
-  for (let y = minY; y <= maxY; y++) {
-    const row = y * width;
-    for (let x = minX; x <= maxX; x++) {
-      if (!mask || mask[row + x]) {
-        if (x < rowMin[y]) rowMin[y] = x;
-        rowMax[y] = x;
-      }
-    }
-  }
+  // The along-ridge pass is only needed where an across-ridge tap of a masked pixel can land: per row,
+  // the span of the mask pixels within `grow` rows, widened by `grow`.
   for (let y = Math.max(0, minY - grow); y <= Math.min(height - 1, maxY + grow); y++) {
     let lo = width;
     let hi = -1;
@@ -335,6 +303,36 @@ export function filterOriented(
   }
 }
 
+/**
+ * Writes `source` into the middle of `padded` (rows of `stride`, `pad` pixels of margin all round) and
+ * replicates its edge pixels into the margin. Typed-array rows are copied natively, which converts
+ * 8-bit pixels exactly.
+ */
+function padSource(
+  source: ArrayLike<number>,
+  width: number,
+  height: number,
+  pad: number,
+  stride: number,
+  padded: Float32Array,
+): void {
+  const typed = ArrayBuffer.isView(source) ? (source as Uint8Array | Float32Array) : null;
+  for (let y = 0; y < height; y++) {
+    const row = (y + pad) * stride;
+    const srcRow = y * width;
+    padded.fill(source[srcRow], row, row + pad);
+    if (typed) padded.set(typed.subarray(srcRow, srcRow + width), row + pad);
+    else for (let x = 0; x < width; x++) padded[row + pad + x] = source[srcRow + x];
+    padded.fill(source[srcRow + width - 1], row + pad + width, row + stride);
+  }
+  const top = pad * stride;
+  const bottom = (pad + height - 1) * stride;
+  for (let y = 0; y < pad; y++) {
+    padded.copyWithin(y * stride, top, top + stride);
+    padded.copyWithin((pad + height + y) * stride, bottom, bottom + stride);
+  }
+}
+
 /** Envelopes of the enhancement's bank: index 0 for most of the print, 1 for its sharp blocks. */
 const ENVELOPES = [P.enhancementSigmaAcrossPeriods, P.enhancementSharpSigmaAcrossPeriods] as const;
 
@@ -348,17 +346,13 @@ export function enhance(
   const { grid, pixelBin, bins } = field;
   const mask = segmentation.pixels;
   const bank = filterBank(width, ppi, bins, P.enhancementSigmaAlongPx, ENVELOPES);
-  const { blockSize, blocksX, blocksY } = grid;
+  const { blocksX, blocksY } = grid;
   const sharp = sharpBlocks(image, grid, segmentation);
   const blockBin = new Uint8Array(blocksX * blocksY);
   for (let b = 0; b < blockBin.length; b++) {
     blockBin[b] = periodBinOf(bank, frequency.blockPeriod[b]) + sharp[b] * bank.periodBins;
   }
-  const periodBin = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) {
-    const row = ((y / blockSize) | 0) * blocksX;
-    for (let x = 0; x < width; x++) periodBin[y * width + x] = blockBin[row + ((x / blockSize) | 0)];
-  }
+  const periodBin = blocksToPixels(grid, blockBin);
   const values = new Float32Array(width * height);
   filterOriented(pixels, width, height, bank, pixelBin, periodBin, mask, values);
   return { width, height, values };
@@ -373,20 +367,29 @@ export function enhance(
 export function sharpBlocks(image: GrayImage, grid: BlockGrid, segmentation: SegmentationMask): Uint8Array {
   const { width, height, pixels } = image;
   const { blockSize, blocksX, blocksY } = grid;
+  const window = P.segmentationWindowBlocks;
+  // Only blocks within the window of a foreground block are read below.
+  const needed = dilate(segmentation.blocks, blocksX, blocksY, window);
   const detail = new Float64Array(blocksX * blocksY);
   const count = new Float64Array(blocksX * blocksY);
   for (let y = 1; y < height - 1; y++) {
     const rowBlock = ((y / blockSize) | 0) * blocksX;
-    for (let x = 1; x < width - 1; x++) {
-      const i = y * width + x;
-      const b = rowBlock + ((x / blockSize) | 0);
-      detail[b] += Math.abs(
-        pixels[i] - 0.25 * (pixels[i - 1] + pixels[i + 1] + pixels[i - width] + pixels[i + width]),
-      );
-      count[b]++;
+    for (let bx = 0; bx < blocksX; bx++) {
+      const b = rowBlock + bx;
+      if (!needed[b]) continue;
+      const xStart = Math.max(1, bx * blockSize);
+      const xEnd = Math.min(width - 1, (bx + 1) * blockSize);
+      // Every term is a multiple of 1/4 far below 2^50: the sum is exact in any order.
+      let sum = 0;
+      for (let i = y * width + xStart; i < y * width + xEnd; i++) {
+        sum += Math.abs(
+          pixels[i] - 0.25 * (pixels[i - 1] + pixels[i + 1] + pixels[i - width] + pixels[i + width]),
+        );
+      }
+      detail[b] += sum;
+      count[b] += xEnd - xStart;
     }
   }
-  const window = P.segmentationWindowBlocks;
   const sharp = new Uint8Array(blocksX * blocksY);
   for (let by = 0; by < blocksY; by++) {
     for (let bx = 0; bx < blocksX; bx++) {

@@ -71,8 +71,8 @@ export function ridgeFrequency(
         // Every second pixel along the ridge: the average along it is smooth, and this halves the cost.
         for (let m = 0; m < along; m += 2) {
           const a = m - along / 2;
-          const x = Math.round(cx + t * nx + a * ux);
-          const y = Math.round(cy + t * ny + a * uy);
+          const x = roundHalfUp(cx + t * nx + a * ux);
+          const y = roundHalfUp(cy + t * ny + a * uy);
           if (x < 0 || y < 0 || x >= width || y >= height) continue;
           s += pixels[y * width + x];
           c++;
@@ -187,4 +187,15 @@ export function ridgeFrequency(
     medianPeriod,
     reliableShare: foregroundCount ? validCount / foregroundCount : 0,
   };
+}
+
+/**
+ * Math.round for |v| < 2^51 (up to the sign of a zero result), about twice as fast in V8, which matters
+ * for the ~70k signature samples per image. floor(v + 0.5) is Math.round except where v + 0.5 rounds up
+ * to the next integer: only v = 0.5 - 2^-54 (the sum's rounding is exact or harmless elsewhere), which
+ * the check catches (there v - (r - 1) = v < 0.5; otherwise it is at least 0.5).
+ */
+function roundHalfUp(v: number): number {
+  const r = Math.floor(v + 0.5);
+  return v - (r - 1) < 0.5 ? r - 1 : r;
 }

@@ -7,7 +7,14 @@
  * false-minutia rules, and the point a fixed distance along it gives the minutia direction.
  */
 import { extractParameters as P, scaled } from './parameters.js';
-import { NEIGHBOUR_COUNT, NEIGHBOUR_DX, NEIGHBOUR_DY, type Skeleton, neighbourhood } from './thinning.js';
+import {
+  NEIGHBOUR_COUNT,
+  NEIGHBOUR_DX,
+  NEIGHBOUR_DY,
+  type Skeleton,
+  neighbourhood,
+  skeletonPixels,
+} from './thinning.js';
 
 export interface SkeletonBranch {
   /** Pixels walked along the skeleton. */
@@ -41,27 +48,28 @@ export function skeletonNodes(skeleton: Skeleton, mask: Uint8Array, ppi: number)
   const nodes: SkeletonNode[] = [];
   const nodePixels: number[][] = [];
   const isJunction = new Uint8Array(width * height);
-  for (let y = 1; y < height - 1; y++) {
-    for (let x = 1; x < width - 1; x++) {
-      const i = y * width + x;
-      if (!pixels[i] || !mask[i]) continue;
-      const c = neighbourhood(pixels, width, i);
-      if (NEIGHBOUR_COUNT[c] === 1) {
-        nodeOf[i] = nodes.length;
-        nodes.push({ kind: 'ending', x, y, branches: [] });
-        nodePixels.push([i]);
-      } else if (NEIGHBOUR_COUNT[c] >= 3) {
-        // Three or more neighbours on a thinned line: part of a junction. A Y-junction often thins to a
-        // small triangle of pixels none of which has three separate neighbour groups (crossing number 3),
-        // so the cluster, not the pixel, is the node; the branch count decides what it is.
-        isJunction[i] = 1;
-      }
+  // The junction pixels in raster order, so merging them needs no second scan of the image.
+  const junctionPixels: number[] = [];
+  for (const i of skeletonPixels(pixels, width, height)) {
+    if (!mask[i]) continue;
+    const c = neighbourhood(pixels, width, i);
+    if (NEIGHBOUR_COUNT[c] === 1) {
+      nodeOf[i] = nodes.length;
+      const x = i % width;
+      nodes.push({ kind: 'ending', x, y: (i - x) / width, branches: [] });
+      nodePixels.push([i]);
+    } else if (NEIGHBOUR_COUNT[c] >= 3) {
+      // Three or more neighbours on a thinned line: part of a junction. A Y-junction often thins to a
+      // small triangle of pixels none of which has three separate neighbour groups (crossing number 3),
+      // so the cluster, not the pixel, is the node; the branch count decides what it is.
+      isJunction[i] = 1;
+      junctionPixels.push(i);
     }
   }
   // Merge touching junction pixels into one node.
   const queue: number[] = [];
-  for (let i = 0; i < isJunction.length; i++) {
-    if (!isJunction[i] || nodeOf[i] >= 0) continue;
+  for (const i of junctionPixels) {
+    if (nodeOf[i] >= 0) continue;
     const id = nodes.length;
     const members: number[] = [];
     queue.length = 0;

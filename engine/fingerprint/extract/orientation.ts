@@ -30,7 +30,11 @@ export interface GradientTensors {
   sn: Float64Array;
 }
 
-/** Sobel gradients summed per block. */
+/**
+ * Sobel gradients summed per block. The Sobel kernels are separable: per image row, the vertical
+ * smoothing (top + 2 mid + bottom) and difference (bottom - top) of every column are formed once, and
+ * gx, gy combine three of them. All terms are integers, so the sums equal the direct 3x3 evaluation.
+ */
 export function gradientTensors(image: GrayImage, grid: BlockGrid): GradientTensors {
   const { width, height, pixels } = image;
   const { blocksX, blocksY, blockSize } = grid;
@@ -38,24 +42,32 @@ export function gradientTensors(image: GrayImage, grid: BlockGrid): GradientTens
   const sxx = new Float64Array(nBlocks);
   const sxy = new Float64Array(nBlocks);
   const sn = new Float64Array(nBlocks);
+  const smooth = new Int32Array(width);
+  const diff = new Int32Array(width);
   for (let y = 1; y < height - 1; y++) {
+    const mid = y * width;
+    for (let x = 0; x < width; x++) {
+      const top = pixels[mid - width + x];
+      const bottom = pixels[mid + width + x];
+      smooth[x] = top + 2 * pixels[mid + x] + bottom;
+      diff[x] = bottom - top;
+    }
     const rowBlock = ((y / blockSize) | 0) * blocksX;
-    for (let x = 1; x < width - 1; x++) {
-      const i = y * width + x;
-      const a = pixels[i - width - 1];
-      const b = pixels[i - width];
-      const c = pixels[i - width + 1];
-      const d = pixels[i - 1];
-      const f = pixels[i + 1];
-      const g = pixels[i + width - 1];
-      const h = pixels[i + width];
-      const k = pixels[i + width + 1];
-      const gx = c + 2 * f + k - a - 2 * d - g;
-      const gy = g + 2 * h + k - a - 2 * b - c;
-      const bi = rowBlock + ((x / blockSize) | 0);
-      sxx[bi] += gx * gx - gy * gy;
-      sxy[bi] += 2 * gx * gy;
-      sn[bi] += gx * gx + gy * gy;
+    for (let bx = 0; bx < blocksX; bx++) {
+      const xEnd = Math.min(width - 1, (bx + 1) * blockSize);
+      let xx = 0;
+      let xy = 0;
+      let nn = 0;
+      for (let x = Math.max(1, bx * blockSize); x < xEnd; x++) {
+        const gx = smooth[x + 1] - smooth[x - 1];
+        const gy = diff[x - 1] + 2 * diff[x] + diff[x + 1];
+        xx += gx * gx - gy * gy;
+        xy += 2 * gx * gy;
+        nn += gx * gx + gy * gy;
+      }
+      sxx[rowBlock + bx] += xx;
+      sxy[rowBlock + bx] += xy;
+      sn[rowBlock + bx] += nn;
     }
   }
   return { sxx, sxy, sn };
@@ -203,29 +215,27 @@ function pixelOrientationBins(
   const { width, height, blockSize, blocksX, blocksY } = grid;
   const out = new Uint8Array(width * height);
   const lut = binLut(bins);
+  // The interpolation cells and weights depend on x alone or y alone: tabulate them once per column and
+  // per row instead of per pixel.
+  const cols = interpolationAxis(width, blockSize, blocksX);
+  const rows = interpolationAxis(height, blockSize, blocksY);
   for (let by = 0; by < blocksY; by++) {
     for (let bx = 0; bx < blocksX; bx++) {
       if (!needed[by * blocksX + bx]) continue;
       const yEnd = Math.min(height, (by + 1) * blockSize);
       const xEnd = Math.min(width, (bx + 1) * blockSize);
       for (let y = by * blockSize; y < yEnd; y++) {
-        let fy = (y + 0.5) / blockSize - 0.5;
-        if (fy < 0) fy = 0;
-        if (fy > blocksY - 1) fy = blocksY - 1;
-        const y0 = Math.floor(fy);
-        const y1 = Math.min(blocksY - 1, y0 + 1);
-        const ty = fy - y0;
+        const r0 = rows.lo[y] * blocksX;
+        const r1 = rows.hi[y] * blocksX;
+        const ty = rows.t[y];
         for (let x = bx * blockSize; x < xEnd; x++) {
-          let fx = (x + 0.5) / blockSize - 0.5;
-          if (fx < 0) fx = 0;
-          if (fx > blocksX - 1) fx = blocksX - 1;
-          const x0 = Math.floor(fx);
-          const x1 = Math.min(blocksX - 1, x0 + 1);
-          const tx = fx - x0;
-          const i00 = y0 * blocksX + x0;
-          const i01 = y0 * blocksX + x1;
-          const i10 = y1 * blocksX + x0;
-          const i11 = y1 * blocksX + x1;
+          const x0 = cols.lo[x];
+          const x1 = cols.hi[x];
+          const tx = cols.t[x];
+          const i00 = r0 + x0;
+          const i01 = r0 + x1;
+          const i10 = r1 + x0;
+          const i11 = r1 + x1;
           const a = (1 - ty) * ((1 - tx) * vx[i00] + tx * vx[i01]) + ty * ((1 - tx) * vx[i10] + tx * vx[i11]);
           const b = (1 - ty) * ((1 - tx) * vy[i00] + tx * vy[i01]) + ty * ((1 - tx) * vy[i10] + tx * vy[i11]);
           const ia = ((a + 1) * LUT_HALF + 0.5) | 0;
@@ -236,6 +246,29 @@ function pixelOrientationBins(
     }
   }
   return out;
+}
+
+/**
+ * Per pixel coordinate along one axis: the two block centres it lies between (lo, hi, clamped at the
+ * grid's edge) and its fractional position t between them.
+ */
+function interpolationAxis(
+  length: number,
+  blockSize: number,
+  blocks: number,
+): { lo: Int32Array; hi: Int32Array; t: Float64Array } {
+  const lo = new Int32Array(length);
+  const hi = new Int32Array(length);
+  const t = new Float64Array(length);
+  for (let p = 0; p < length; p++) {
+    let f = (p + 0.5) / blockSize - 0.5;
+    if (f < 0) f = 0;
+    if (f > blocks - 1) f = blocks - 1;
+    lo[p] = Math.floor(f);
+    hi[p] = Math.min(blocks - 1, lo[p] + 1);
+    t[p] = f - lo[p];
+  }
+  return { lo, hi, t };
 }
 
 /**

@@ -42,14 +42,21 @@ export function segment(image: GrayImage, grid: BlockGrid, coherence: Float32Arr
   const blockSum = new Float64Array(nBlocks);
   const blockSumSq = new Float64Array(nBlocks);
   const blockCount = new Float64Array(nBlocks);
+  // Integer sums, so adding each row's run per block gives exactly the per-pixel sums.
   for (let y = 0; y < height; y++) {
     const rowBlock = ((y / blockSize) | 0) * blocksX;
     const row = y * width;
-    for (let x = 0; x < width; x++) {
-      const v = pixels[row + x];
-      const b = rowBlock + ((x / blockSize) | 0);
-      blockSum[b] += v;
-      blockSumSq[b] += v * v;
+    for (let bx = 0; bx < blocksX; bx++) {
+      const end = row + Math.min(width, (bx + 1) * blockSize);
+      let sum = 0;
+      let sumSq = 0;
+      for (let i = row + bx * blockSize; i < end; i++) {
+        const v = pixels[i];
+        sum += v;
+        sumSq += v * v;
+      }
+      blockSum[rowBlock + bx] += sum;
+      blockSumSq[rowBlock + bx] += sumSq;
     }
   }
   for (let by = 0; by < blocksY; by++) {
@@ -104,9 +111,28 @@ export function segment(image: GrayImage, grid: BlockGrid, coherence: Float32Arr
     pixelMask[y * width] = 0;
     pixelMask[y * width + width - 1] = 0;
   }
-  let area = 0;
-  for (let i = 0; i < pixelMask.length; i++) area += pixelMask[i];
+  const area = foregroundArea(grid, blocks);
   return { grid, blocks, pixels: pixelMask, blockContrast: contrast, blockMean: mean, foregroundArea: area };
+}
+
+/**
+ * Pixels of the foreground blocks outside the image's outermost frame: the pixel mask's area, counted
+ * per block instead of per pixel.
+ */
+function foregroundArea(grid: BlockGrid, blocks: Uint8Array): number {
+  const { width, height, blockSize, blocksX, blocksY } = grid;
+  // Pixels of a block span [start, end) that are not on the frame (first or last pixel of the side).
+  const inside = (start: number, end: number, side: number) =>
+    end - start - (start === 0 ? 1 : 0) - (end === side ? 1 : 0);
+  let area = 0;
+  for (let by = 0; by < blocksY; by++) {
+    const rows = inside(by * blockSize, Math.min(height, (by + 1) * blockSize), height);
+    for (let bx = 0; bx < blocksX; bx++) {
+      if (!blocks[by * blocksX + bx]) continue;
+      area += rows * inside(bx * blockSize, Math.min(width, (bx + 1) * blockSize), width);
+    }
+  }
+  return area;
 }
 
 /** Square structuring element of radius r on a small binary grid. */
