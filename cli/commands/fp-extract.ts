@@ -16,7 +16,8 @@ import {
 import { decodeFingerprintImage, encodePng } from '../../engine/fingerprint/image.js';
 import { latentCrop, synthesizeFinger, synthesizeImpressions } from '../../engine/fingerprint/synth/index.js';
 import { mixSeed } from '../../engine/fingerprint/synth/random.js';
-import type { FingerprintTemplate, Minutia } from '../../engine/fingerprint/types.js';
+import { templateJson } from '../../engine/fingerprint/template-json.js';
+import type { FingerprintTemplate } from '../../engine/fingerprint/types.js';
 import type { CommandGroups } from '../groups.js';
 import { parsePositive, readInputFile } from '../inputs.js';
 import { action, emit } from '../output.js';
@@ -24,20 +25,6 @@ import { action, emit } from '../output.js';
 const RECORD_MAGIC = [0x46, 0x4d, 0x52, 0x00]; // "FMR\0": ISO 19794-2 and ANSI 378 minutiae records
 
 
-
-function minutiaJson(m: Minutia) {
-  return { x: m.x, y: m.y, angle: Number(m.angleRad.toFixed(4)), type: m.type, quality: m.quality };
-}
-
-export function templateJson(t: FingerprintTemplate) {
-  return {
-    width: t.width,
-    height: t.height,
-    ppi: t.ppi,
-    quality: t.quality,
-    minutiae: t.minutiae.map(minutiaJson),
-  };
-}
 
 /** An image is extracted; a minutiae record (ISO or ANSI) is parsed into the same shape. */
 async function templateOf(bytes: Uint8Array, ppi: number | undefined): Promise<FingerprintTemplate> {

@@ -11,6 +11,7 @@ import { extractTemplate } from '../../engine/fingerprint/extract/index.js';
 import { parseMinutiaeRecord } from '../../engine/fingerprint/formats/minutiae-record.js';
 import { FingerprintGallery, searchSnapshot } from '../../engine/fingerprint/identify/index.js';
 import { decodeFingerprintImage } from '../../engine/fingerprint/image.js';
+import { parseTemplateJson } from '../../engine/fingerprint/template-json.js';
 import type { FingerprintTemplate } from '../../engine/fingerprint/types.js';
 import type { CommandGroups } from '../groups.js';
 import { readInputFile } from '../inputs.js';
@@ -20,14 +21,17 @@ const TEMPLATE_EXTENSIONS = new Set(['.iso', '.ist', '.fmr', '.ansi', '.json']);
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.wsq']);
 
 
-/** A JSON FingerprintTemplate, a minutiae record (first view) or an image through the extractor. */
+/** A JSON template (as `fp extract --json` writes it), a minutiae record (first view) or an image through the extractor. */
 async function loadTemplate(path: string, ppi: number | undefined): Promise<FingerprintTemplate> {
   const bytes = readInputFile(path);
   if (extname(path).toLowerCase() === '.json') {
-    const value = JSON.parse(Buffer.from(bytes).toString('utf8')) as FingerprintTemplate;
-    if (!Array.isArray(value?.minutiae))
-      throw new IdmError('IDM_TEMPLATE_FORMAT', `${path} is not a JSON template (no minutiae array)`);
-    return value;
+    let value: unknown;
+    try {
+      value = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    } catch (error) {
+      throw new IdmError('IDM_BAD_JSON', `${path} is not valid JSON: ${(error as Error).message}`);
+    }
+    return parseTemplateJson(value);
   }
   const isRecord = bytes[0] === 0x46 && bytes[1] === 0x4d && bytes[2] === 0x52 && bytes[3] === 0x00; // "FMR\0"
   if (isRecord) {
