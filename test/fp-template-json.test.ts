@@ -36,7 +36,7 @@ describe('template JSON', () => {
     const read = parseTemplateJson(JSON.parse(JSON.stringify(templateJson(b))));
     expect(read.orientation).toEqual(b.orientation);
     expect(read.minutiae).toHaveLength(b.minutiae.length);
-    read.minutiae.forEach((m, i) => expect(m.angleRad).toBeCloseTo(b.minutiae[i].angleRad, 4));
+    for (const [i, m] of read.minutiae.entries()) expect(m.angleRad).toBeCloseTo(b.minutiae[i].angleRad, 4);
     const original = compareTemplates(prepareTemplate(a), prepareTemplate(b));
     expect(compareTemplates(prepareTemplate(a), prepareTemplate(read))).toBeCloseTo(original, 1);
   });
@@ -69,9 +69,8 @@ describe('fp extract --json into fp search', () => {
   it('finds the mate of a probe written by fp extract --json', async () => {
     const gallery = join(dir, 'gallery');
     mkdirSync(gallery);
-    extracted.forEach(([first], k) =>
-      writeFileSync(join(gallery, `finger${k}.json`), JSON.stringify(templateJson(first))),
-    );
+    for (const [k, [first]] of extracted.entries())
+      writeFileSync(join(gallery, `finger${k}.json`), JSON.stringify(templateJson(first)));
     const image = join(dir, 'probe.png');
     writeFileSync(image, await encodePng(impressions[1][1].image));
     const probe = join(dir, 'probe.json');
