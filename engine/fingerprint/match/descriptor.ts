@@ -45,7 +45,7 @@ const AGREEMENT = Float32Array.from({ length: CODES * CODES }, (_, i) => {
 });
 
 /**
- * Descriptors of every minutia (DESCRIPTOR_LENGTH bytes each, into `out`), or false when the template
+ * Descriptors of every minutia (DESCRIPTOR_LENGTH bytes each, into `out`); nothing when the template
  * has no orientation map. `scale` is referencePpi / template ppi: the circles are physical lengths.
  */
 export function fillDescriptors(
@@ -53,9 +53,9 @@ export function fillDescriptors(
   count: number,
   scale: number,
   out: Uint8Array,
-): boolean {
+): void {
   const map = template.orientation;
-  if (!map) return false;
+  if (!map) return;
   const bytes = orientationBytes(map);
   const { blockSize, columns, rows } = map;
   for (let i = 0; i < count; i++) {
@@ -82,21 +82,13 @@ export function fillDescriptors(
       out[base + k] = Math.round((relative * LEVELS) / Math.PI) % LEVELS;
     }
   }
-  return true;
 }
 
 /**
  * Similarity 0-1 of two minutiae's descriptors (1 = the same ridge flow around both), or -1 when too
- * few samples lie inside both prints to judge. `samples` limits it to the inner circles (the samples
- * are stored innermost circle first): a cheaper, rougher judgement for ranking roots.
+ * few samples lie inside both prints to judge.
  */
-export function descriptorSimilarity(
-  a: Uint8Array,
-  aIndex: number,
-  b: Uint8Array,
-  bIndex: number,
-  samples = DESCRIPTOR_LENGTH,
-): number {
+export function descriptorSimilarity(a: Uint8Array, aIndex: number, b: Uint8Array, bIndex: number): number {
   const aBase = aIndex * DESCRIPTOR_LENGTH;
   const bBase = bIndex * DESCRIPTOR_LENGTH;
   // Four sums, unrolled: a fifth faster than one (fewer dependent additions per step).
@@ -105,17 +97,17 @@ export function descriptorSimilarity(
   let t2 = 0;
   let t3 = 0;
   let k = 0;
-  for (; k + 4 <= samples; k += 4) {
+  for (; k + 4 <= DESCRIPTOR_LENGTH; k += 4) {
     t0 += AGREEMENT[a[aBase + k] * CODES + b[bBase + k]];
     t1 += AGREEMENT[a[aBase + k + 1] * CODES + b[bBase + k + 1]];
     t2 += AGREEMENT[a[aBase + k + 2] * CODES + b[bBase + k + 2]];
     t3 += AGREEMENT[a[aBase + k + 3] * CODES + b[bBase + k + 3]];
   }
-  for (; k < samples; k++) t0 += AGREEMENT[a[aBase + k] * CODES + b[bBase + k]];
+  for (; k < DESCRIPTOR_LENGTH; k++) t0 += AGREEMENT[a[aBase + k] * CODES + b[bBase + k]];
   const total = t0 + t1 + t2 + t3;
   // Each agreement term is within +-1 and there are fewer than VALID / 2 samples: the count is exact.
   const valid = Math.round(total / VALID);
-  if (valid === 0 || valid < P.descriptorMinValid * samples) return -1;
+  if (valid === 0 || valid < P.descriptorMinValid * DESCRIPTOR_LENGTH) return -1;
   return (1 + (total - valid * VALID) / valid) / 2;
 }
 
