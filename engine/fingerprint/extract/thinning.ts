@@ -230,7 +230,7 @@ export function pruneSpurs(skeleton: Skeleton, maxLength: number): number {
           const i = j + dy * width + dx;
           if (!pixels[i] || i < width || i >= pixels.length - width) continue;
           const c = neighbourhood(pixels, width, i);
-          if (SIMPLE[c] && NEIGHBOUR_COUNT[c] >= 2) pixels[i] = 0;
+          if (DELETABLE[c]) pixels[i] = 0;
         }
       }
     }
