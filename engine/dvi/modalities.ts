@@ -50,22 +50,22 @@ function prepare(record: BiometricRecord): Prepared {
   return { byPosition, unpositioned, faces: record.faceEmbeddings ?? [] };
 }
 
-function best<T>(a: T[], b: T[], score: (x: T, y: T) => number): number | null {
-  let top: number | null = null;
-  for (const x of a) for (const y of b) top = Math.max(top ?? Number.NEGATIVE_INFINITY, score(x, y));
+/** The best-scoring pair between two lists and its score; null when a list is empty. */
+function bestPair<T>(a: T[], b: T[], score: (x: T, y: T) => number): { x: T; y: T; score: number } | null {
+  let top: { x: T; y: T; score: number } | null = null;
+  for (const x of a) {
+    for (const y of b) {
+      const s = score(x, y);
+      if (!top || s > top.score) top = { x, y, score: s };
+    }
+  }
   return top;
 }
 
 /** The best-scoring comparison between two lists of prints, with its log10 LR; null when a list is empty. */
 function bestFinger(a: PreparedTemplate[], b: PreparedTemplate[]): { score: number; log10Lr: number } | null {
-  let top: { score: number; log10Lr: number } | null = null;
-  for (const x of a) {
-    for (const y of b) {
-      const score = compareTemplates(x, y);
-      if (!top || score > top.score) top = { score, log10Lr: comparisonLogLr(x, y, score) };
-    }
-  }
-  return top;
+  const top = bestPair(a, b, compareTemplates);
+  return top && { score: top.score, log10Lr: comparisonLogLr(top.x, top.y, top.score) };
 }
 
 /** Scores (with the engines' log10 LRs) of every victim against every missing person with AM data. */
@@ -98,7 +98,7 @@ export function biometricScores(
       if (fingerScore !== null) {
         scores.push({ modality: 'fingerprint', victim, missing, score: fingerScore, log10LR: fingerLog10 });
       }
-      const face = best(p.faces, a.faces, cosineSimilarity);
+      const face = bestPair(p.faces, a.faces, cosineSimilarity)?.score ?? null;
       if (face !== null) {
         scores.push({ modality: 'face', victim, missing, score: face, log10LR: similarityToLogLr(face) });
       }
