@@ -17,7 +17,7 @@ import { IdmError } from '../engine/errors.js';
 import { createFacePipeline, type FacePipeline, largestEnrolableFace } from '../engine/face/pipeline.js';
 import { readFingerprints } from '../engine/fingerprint/input.js';
 import { loadModels } from '../models/load.js';
-import { readInputFile } from './inputs.js';
+import { readInputFile, readJsonFile } from './inputs.js';
 
 interface FingerprintEntry {
   file: string;
@@ -69,13 +69,7 @@ async function faceOf(pipeline: FacePipeline, path: string): Promise<Float32Arra
 
 /** Reads a biometrics file and every image it names. Face models are loaded only when a photo is named. */
 export async function loadBiometricsFile(path: string): Promise<CaseBiometricRecords> {
-  let document: Record<string, unknown>;
-  try {
-    document = JSON.parse(new TextDecoder().decode(readInputFile(path))) as Record<string, unknown>;
-  } catch (error) {
-    if (error instanceof IdmError) throw error;
-    throw new IdmError('IDM_BAD_JSON', `${path} is not valid JSON: ${(error as Error).message}`);
-  }
+  const document = readJsonFile(path) as Record<string, unknown>;
   const base = dirname(path);
   let pipeline: FacePipeline | undefined;
   const records: CaseBiometricRecords = { pm: {}, am: {} };

@@ -1,7 +1,7 @@
 /**
  * Reading a command's inputs: files named on the command line and numeric options, failing with the
- * coded errors every command reports the same way (a missing file is IDM_NOT_FOUND, a bad number
- * IDM_VALIDATION).
+ * coded errors every command reports the same way (a missing file is IDM_NOT_FOUND, a file that is not
+ * JSON IDM_BAD_JSON, a bad number IDM_VALIDATION).
  */
 import { readFileSync } from 'node:fs';
 
@@ -13,6 +13,16 @@ export function readInputFile(path: string): Uint8Array {
     return readFileSync(path);
   } catch (error) {
     throw new IdmError('IDM_NOT_FOUND', `cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+/** The parsed JSON of a file named on the command line (IDM_BAD_JSON when it is not JSON). */
+export function readJsonFile(path: string): unknown {
+  const bytes = readInputFile(path);
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    throw new IdmError('IDM_BAD_JSON', `${path} is not valid JSON: ${(error as Error).message}`);
   }
 }
 

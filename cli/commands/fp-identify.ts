@@ -14,7 +14,7 @@ import { decodeFingerprintImage } from '../../engine/fingerprint/image.js';
 import { parseTemplateJson } from '../../engine/fingerprint/template-json.js';
 import type { FingerprintTemplate } from '../../engine/fingerprint/types.js';
 import type { CommandGroups } from '../groups.js';
-import { readInputFile } from '../inputs.js';
+import { readInputFile, readJsonFile } from '../inputs.js';
 import { action, emit } from '../output.js';
 
 const TEMPLATE_EXTENSIONS = new Set(['.iso', '.ist', '.fmr', '.ansi', '.json']);
@@ -23,16 +23,8 @@ const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bm
 
 /** A JSON template (as `fp extract --json` writes it), a minutiae record (first view) or an image through the extractor. */
 async function loadTemplate(path: string, ppi: number | undefined): Promise<FingerprintTemplate> {
+  if (extname(path).toLowerCase() === '.json') return parseTemplateJson(readJsonFile(path));
   const bytes = readInputFile(path);
-  if (extname(path).toLowerCase() === '.json') {
-    let value: unknown;
-    try {
-      value = JSON.parse(Buffer.from(bytes).toString('utf8'));
-    } catch (error) {
-      throw new IdmError('IDM_BAD_JSON', `${path} is not valid JSON: ${(error as Error).message}`);
-    }
-    return parseTemplateJson(value);
-  }
   const isRecord = bytes[0] === 0x46 && bytes[1] === 0x4d && bytes[2] === 0x52 && bytes[3] === 0x00; // "FMR\0"
   if (isRecord) {
     const views = parseMinutiaeRecord(bytes);
